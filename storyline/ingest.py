@@ -190,9 +190,13 @@ def _looks_binary(data: bytes) -> bool:
 def _check_size(size: int, settings: Settings, *, what: str) -> None:
     if size > settings.max_record_bytes:
         raise InputError(
-            f"{what} is {size / 1e6:.1f} MB, over the {settings.max_record_bytes / 1e6:.0f} MB "
+            f"{what} is {_human(size)}, over the {_human(settings.max_record_bytes)} "
             "limit for one record (raise max_record_bytes to accept it)"
         )
+
+
+def _human(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 _JSON_FIELDS = ("url", "title", "date", "outlet", "lang", "id")
@@ -238,7 +242,7 @@ def _read_line(fh: IO[bytes], limit: int) -> bytes | None:
             chunk = fh.readline(1 << 20)
             if not chunk or chunk.endswith(b"\n"):
                 break
-        raise InputError(f"line is over the {limit / 1e6:.0f} MB limit for one record")
+        raise InputError(f"line is over the {_human(limit)} limit for one record")
     return line
 
 
@@ -297,7 +301,7 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawRecord | Failure]:
             yield Failure(
                 Source(str(path), f"record {number + 1}"),
                 "ingest",
-                f"malformed WARC: {str(exc).strip()}",
+                f"malformed WARC: {str(exc).strip().splitlines()[0][:200]}",
             )
         except (OSError, EOFError, ValueError, gzip.BadGzipFile) as exc:
             yield Failure(
@@ -305,6 +309,24 @@ def read_warc(path: Path, settings: Settings) -> Iterator[RawRecord | Failure]:
                 "ingest",
                 f"malformed or truncated WARC: {exc}",
             )
+            return
+    if path.name.lower().endswith(".gz") and not _gzip_complete(path):
+        # warcio stops quietly at a cut-off gzip member; say what was lost
+        yield Failure(
+            Source(str(path), f"record {number + 1}"),
+            "ingest",
+            "truncated WARC: the file ends in the middle of a record",
+        )
+
+
+def _gzip_complete(path: Path) -> bool:
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (EOFError, OSError, gzip.BadGzipFile):
+        return False
+    return True
 
 
 def _warc_response(rec: Any, source: Source, uri: str | None, settings: Settings) -> RawRecord:

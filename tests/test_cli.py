@@ -1,0 +1,29 @@
+import json
+
+from typer.testing import CliRunner
+
+from storyline.cli import app
+
+from .conftest import SEED_DIR
+
+runner = CliRunner()
+
+
+def test_read_json_one_object_per_line(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    result = runner.invoke(app, ["read", str(SEED_DIR), str(tmp_path), "--json"])
+    lines = [json.loads(ln) for ln in result.stdout.splitlines() if ln.startswith("{")]
+    articles = [x for x in lines if "body" in x]
+    errors = [x for x in lines if "error" in x]
+    assert len(articles) == 2 and len(errors) == 1
+    assert errors[0]["error"]["reason"] == "empty input"
+    assert result.exit_code == 1  # some failed, the rest went through
+    assert {a["source"]["path"].rsplit("/", 1)[-1] for a in articles} == {
+        "000_4a90b3af5b3a309d.txt", "001_bdae582da8db5172.txt"}
+
+
+def test_read_pretty_shows_sections():
+    result = runner.invoke(app, ["read", str(SEED_DIR / "001_bdae582da8db5172.txt")])
+    assert result.exit_code == 0
+    for section in ("removed as boilerplate", "entities", "key statements", "ESTIMATE"):
+        assert section in result.stdout
