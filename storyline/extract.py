@@ -57,13 +57,36 @@ _BOILERPLATE = re.compile(
     r"|реклама|поделиться|اشترك|إعلان|شارك)",
     re.I,
 )
+_CONSENT = re.compile(
+    r"\bcookies?\b.*\b(website|site|consent|browser|experience|opt[- ]out|accept)\b"
+    r"|\b(website|site|we) uses? cookies|\bcookies? (policy|settings|preferences)\b",
+    re.I,
+)
 _PRICE = re.compile(r"^[\s\d.,]*(\$|€|£|usd|eur)[\s\d.,]*$", re.I)
-_TERMINAL = tuple('.!?"”’»)…:;')
+_TERMINAL = tuple('.!?"”’»)…:;。！？」』')
 _CAPTION = re.compile(
     r"(\((AFP|AP|Reuters|EPA|Getty|Photo[^)]*|File[^)]*)\)\s*$|^(photo|image|picture|foto|bild)\s*[:|]"
     r"|\b(AP Photo|Getty Images|Reuters/|EPA/|AFP/)\b)",
     re.I,
 )
+# Lines that open a comment thread or a list of other stories: nothing after
+# them belongs to the article.
+_SECTION_END = re.compile(
+    r"^(\d+\s+)?(comments?|responses?|replies|reactions|kommentare|commentaires|comentarios|commenti"
+    r"|yorumlar|komentarze|комментарии)\b(?!.{40,})|^(\d+\s+)?(responses?|comments?|replies) to\b"
+    r"|^(leave a (reply|comment)|post a comment|add a comment|join the (discussion|conversation)"
+    r"|related( articles| stories| posts| news| coverage| content)?|more (stories|news|from)|read next"
+    r"|recommended( for you)?|you (may|might) also like|trending now|most (read|popular)|popular stories"
+    r"|around the web|from around the web|sponsored (content|stories)|promoted stories"
+    r"|lesen sie auch|mehr zum thema|à lire aussi|lire aussi|sur le même sujet|te puede interesar"
+    r"|noticias relacionadas|leggi anche|ilgili haberler|czytaj także|читайте также"
+    r"|(você|voce) (pode|também pode) gostar|vous aimerez aussi|das könnte sie auch interessieren"
+    r"|(también )?te puede interesar|potrebbe interessarti|ti potrebbe interessare)\s*(:|\.\.\.|…)?$",
+    re.I,
+)
+_COMMENT_META = re.compile(r"^\S+( \S+)? (says|said|wrote|commented):?$|^reply$|^report( comment)?$|^\d+ (likes?|points?)$", re.I)
+_BREADCRUMB = re.compile(r"\S\s*[»›>|]\s*\S.*\s[»›>|]\s*\S")
+_AGO = re.compile(r"^(about )?\d+ (seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?) ago\b.{0,30}$", re.I)
 _BYLINE = re.compile(r"^(by|von|par|por|di|от|автор)\s+[A-ZÀ-ÝА-Я]", re.I)
 _PUBLISHED = re.compile(
     r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|mis à jour"
@@ -105,8 +128,36 @@ class ExtractedPage:
     url: str | None = None
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
 def _words(line: str) -> int:
-    return len(line.split())
+    """Word count; CJK scripts write no spaces, so about two characters a word."""
+    n = len(line.split())
+    cjk = len(_CJK.findall(line))
+    return max(n, int(cjk / 2)) if cjk else n
+
+
+_GLUED = re.compile(r"[a-z0-9?!’'\")][A-Z][a-z]")
+
+
+def _is_teaser(line: str) -> bool:
+    """A link teaser: a Title Case headline glued to its summary ("...Student-AthleteA 24-year-old...")."""
+    for m in _GLUED.finditer(line, 0, 200):
+        head = line[: m.start() + 1].split()
+        if len(head) < 4 or len(line[m.start() :].split()) < 6:
+            continue
+        alpha = [w for w in head if w[:1].isalpha()]
+        if any(w[:1].islower() and w.lower() not in _FUNCTION_WORDS for w in alpha):
+            continue
+        if alpha and sum(w[:1].isupper() for w in alpha) / len(alpha) >= 0.75:
+            return True
+    return False
+
+
+_FUNCTION_WORDS = {"a", "an", "the", "of", "in", "at", "to", "for", "and", "or", "on", "by", "with",
+                   "from", "vs", "as", "is", "are", "de", "la", "le", "des", "du", "der", "die",
+                   "das", "und", "von", "el", "y", "en", "del"}
 
 
 def _label(line: str, counts: Counter[str], outlet_lines: Counter[bytes] | None) -> str:
@@ -116,13 +167,24 @@ def _label(line: str, counts: Counter[str], outlet_lines: Counter[bytes] | None)
         return "bad"
     if n <= 15 and _BOILERPLATE.search(line):
         return "bad"
+    if n <= 90 and _CONSENT.search(line):
+        return "bad"
     if n <= 12 and counts[normalize_line(line)] > 1:
         return "dup"  # printed twice on the page: a title, a widget, a "Support us" line
     if outlet_lines is not None and n <= 15 and outlet_lines.get(line_key(line), 0) >= 2:
         return "bad"  # the same short line on other pages of this outlet
+    if _SECTION_END.match(line):
+        return "end"
+    if _is_teaser(line):
+        return "bad"
+    if _COMMENT_META.match(line) or _BREADCRUMB.search(line) or _AGO.match(line):
+        return "bad"
     if _CAPTION.search(line) and n <= 60:
         return "caption"
-    ends = line.rstrip().endswith(_TERMINAL)
+    if n <= 12 and parse_dateline(line) is not None:
+        return "bad"  # a timestamp (a dateline near the top is taken before this)
+    stripped = line.rstrip()
+    ends = stripped.endswith(_TERMINAL) and not re.search(r"\(\d+\)$|[^.!?]\)$", stripped)
     if (n >= 8 and ends) or n >= 20:
         return "good"
     return "neutral"
@@ -147,14 +209,22 @@ def clean_text(text: str, *, outlet_lines: Counter[bytes] | None = None) -> Clea
         'Title'
     """
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [ln for ln in lines if ln]
+    lines = _unwrap([ln for ln in lines if ln])
     counts = Counter(normalize_line(ln) for ln in lines)
     labels = [_label(ln, counts, outlet_lines) for ln in lines]
+    # a paragraph printed again further down (galleries, "print" copies) is kept once
+    seen: set[str] = set()
+    for i, ln in enumerate(lines):
+        if labels[i] == "good":
+            key = normalize_line(ln)
+            if key in seen:
+                labels[i] = "repeat"
+            seen.add(key)
 
     # dateline: the first short line near the top holding a full date
     dateline_idx, date = None, None
     for i, ln in enumerate(lines[:40]):
-        if labels[i] in ("good",) and _words(ln) > 14:
+        if _words(ln) > 14:
             continue
         d = parse_dateline(ln)
         if d is not None:
@@ -179,6 +249,17 @@ def clean_text(text: str, *, outlet_lines: Counter[bytes] | None = None) -> Clea
     )
 
 
+def _unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines: a line without end punctuation followed by one starting in lowercase."""
+    out: list[str] = []
+    for ln in lines:
+        if out and ln[:1].islower() and not out[-1].endswith(_TERMINAL) and _words(out[-1]) >= 3:
+            out[-1] = out[-1] + " " + ln
+        else:
+            out.append(ln)
+    return out
+
+
 # A run of non-good lines longer than this ends a block of the body.
 _MAX_GAP = 3
 
@@ -194,7 +275,7 @@ def _main_block(labels: list[str], lines: list[str]) -> list[int]:
     for prev, cur in zip(good, good[1:]):
         gap = range(prev + 1, cur)
         gap_bad = sum(labels[j] in ("bad", "dup") for j in gap)
-        if len(gap) > _MAX_GAP or gap_bad > 2:
+        if len(gap) > _MAX_GAP or gap_bad > 2 or any(labels[j] == "end" for j in gap):
             segments.append([cur])
         else:
             segments[-1].append(cur)
@@ -202,7 +283,16 @@ def _main_block(labels: list[str], lines: list[str]) -> list[int]:
     def mass(seg: list[int]) -> int:
         return sum(_words(lines[i]) for i in seg)
 
-    best = max(mass(s) for s in segments)
+    # A comment thread or a "related stories" list ends the article: once
+    # 50+ words of article precede such a line, nothing after it counts.
+    stop = len(lines)
+    for i, lab in enumerate(labels):
+        if lab == "end" and sum(_words(lines[j]) for j in good if j < i) >= 50:
+            stop = i
+            break
+    segments = [s for s in segments if s[0] < stop] or segments
+    best_seg = max(segments, key=mass)
+    best = mass(best_seg)
     kept = [s for s in segments if mass(s) >= 0.3 * best or (len(s) >= 3 and mass(s) >= 0.15 * best)]
     out: list[int] = []
     for seg in kept:
@@ -220,7 +310,8 @@ def _find_title(
     # a heading printed twice before or at the start of the body
     for i in range(0, min(first + 1, len(lines))):
         ln = lines[i]
-        if labels[i] == "dup" and 2 <= _words(ln) <= 30 and not _BOILERPLATE.search(ln):
+        if counts[normalize_line(ln)] > 1 and 2 <= _words(ln) <= 30 and labels[i] != "good" \
+                and not _BOILERPLATE.search(ln):
             return ln
     # else the nearest heading-like line above the body
     for i in range(first - 1, max(-1, first - 8), -1):
