@@ -1,0 +1,1 @@
+"""Publication date benchmark (htmldate evaluation set)."""

@@ -1,0 +1,5 @@
+"""``python -m benchmarks.dates``: see :mod:`benchmarks.dates.bench`."""
+
+from benchmarks.dates.bench import main
+
+main()

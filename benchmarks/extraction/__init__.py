@@ -1,0 +1,1 @@
+"""Article body extraction benchmark (plain-text cleaning and HTML extraction)."""

@@ -1,0 +1,1 @@
+"""English NER benchmark (CoNLL-2003 dev)."""
