@@ -145,10 +145,43 @@ def print_article(a: Article, *, show_body: bool = True) -> None:
     console.print(st)
 
 
+@app.command()
+def serve(
+    db: Optional[Path] = typer.Option(None, "--db", help="Store file (default: the per-user store)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+) -> None:
+    """Serve the HTTP API (/api, OpenAPI at /api/docs) and the web UI.
+
+    Write endpoints need `Authorization: Bearer <token>`; the token is $STORYLINE_TOKEN,
+    or a fresh one printed at start.
+    """
+    import os
+
+    import uvicorn
+
+    from .api import TOKEN_ENV, create_app
+    from .errors import StorylineError
+
+    given = os.environ.get(TOKEN_ENV)
+    try:
+        web = create_app(db, settings=load_settings(config), token=given or None)
+    except StorylineError as exc:
+        err_console.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    shown = f"${TOKEN_ENV}" if given else web.state.token
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    err_console.print(f"storyline serving {escape(url)}")
+    err_console.print(f"write token: {escape(shown)}")
+    err_console.print(f"  e.g. curl -H 'Authorization: Bearer {escape(shown)}' -d @article.json {url}api/articles")
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Entry point of the ``storyline`` script."""
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

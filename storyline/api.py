@@ -1,0 +1,1278 @@
+"""HTTP API and web UI: a thin shell over the library, served by one process.
+
+``create_app(db)`` builds a FastAPI application with
+
+- a JSON API under ``/api`` (OpenAPI schema at ``/api/openapi.json``, docs at
+  ``/api/docs``): add articles (single and batch), compare two stored articles or
+  two texts, list and filter stories and storylines, a story with its timeline,
+  an article, full-text search;
+- a web UI (server-rendered Jinja2 pages, no JavaScript at all): story list,
+  story page with an SVG timeline, storyline page, article page, compare page,
+  search.
+
+Security: article text is untrusted. Templates autoescape everything, the SVG
+pictures are built in templates from escaped text, and every response carries a
+Content-Security-Policy that allows no script at all. Every write endpoint needs
+``Authorization: Bearer <token>``; request bodies over ``max_body_bytes`` are
+refused with 413 before they are parsed.
+
+Example:
+    >>> app = create_app(":memory:", token="s3cret")  # doctest: +SKIP
+    >>> import uvicorn; uvicorn.run(app)               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import re
+import secrets
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import Settings
+from .errors import (
+    CompareError,
+    ConfigError,
+    ExtractionError,
+    InputError,
+    ModelError,
+    NotFound,
+    StoreError,
+    StorylineError,
+)
+from .models import Article, EntityType
+from .store.db import Store
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ApiError", "StorylineService", "create_app", "make_token"]
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+TOKEN_ENV = "STORYLINE_TOKEN"
+DEFAULT_MAX_BODY_BYTES = 4_000_000  # a batch of 100 long articles fits; a 100 MB dump does not
+MAX_TEXT_CHARS = 1_000_000
+MAX_BATCH = 100
+MAX_PAGE = 200
+
+# No script of any origin, no plugins, no framing; styles and images from us only.
+CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; "
+    "connect-src 'self'"
+)
+# The OpenAPI docs page loads its script and styles from a CDN; it is the one page
+# that gets a looser policy (still no inline script from article text: it renders
+# our own schema only).
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def make_token() -> str:
+    """A fresh random bearer token (URL-safe, 192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+class ApiError(StorylineError):
+    """An HTTP-level error with its status code (raised by the service layer)."""
+
+    def __init__(self, status: int, message: str, code: str = "bad_request") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+# --------------------------------------------------------------------------- request bodies
+
+
+class ArticleIn(BaseModel):
+    """A text (or HTML page) to analyse and add."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="Plain text or HTML.")
+    title: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=4000)
+    date: str | None = Field(default=None, max_length=100, description="Publication date, any common format.")
+    lang: str | None = Field(default=None, max_length=20)
+    outlet: str | None = Field(default=None, max_length=500)
+    html: bool = Field(default=False, description="Treat `text` as an HTML page.")
+    id: str | None = Field(default=None, max_length=500, description="Your id; default: a content hash.")
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CompareIdsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    a: str = Field(min_length=1, max_length=500, description="Id of a stored article.")
+    b: str = Field(min_length=1, max_length=500, description="Id of a stored article.")
+
+
+class CompareTextsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    a: ArticleIn
+    b: ArticleIn
+
+
+class Page(BaseModel):
+    """One page of a listing."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class AddResult(BaseModel):
+    id: str
+    created: bool
+    story_id: str | None
+    storyline_id: str | None
+    title: str
+    language: str | None
+    published: str | None
+
+
+class BatchItem(BaseModel):
+    index: int
+    ok: bool
+    result: AddResult | None = None
+    error: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    results: list[BatchItem]
+    added: int
+    failed: int
+
+
+# --------------------------------------------------------------------------- service
+
+
+@dataclass
+class StoryFilter:
+    """Filters of the story list (all optional)."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    language: str | None = None
+    outlet: str | None = None
+    text: str | None = None
+    storyline: str | None = None
+
+
+@dataclass
+class _Index:
+    """Per-story facts the listings need, rebuilt after each write."""
+
+    rows_by_story: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    outlets: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+
+
+class StorylineService:
+    """What the HTTP layer calls: the store, the pipeline and compare, behind one lock.
+
+    Args:
+        store: an open store.
+        settings: pipeline settings.
+    """
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self._lock = threading.RLock()
+        self._index: _Index | None = None
+        self._compare_cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    # -- writes ------------------------------------------------------------------
+
+    def add_articles(self, items: Sequence[ArticleIn]) -> list[AddResult | StorylineError]:
+        """Analyse, store and cluster texts; one bad item never stops the others."""
+        from .pipeline import analyze_text
+
+        analysed: list[Article | StorylineError] = []
+        for item in items:
+            try:
+                analysed.append(
+                    analyze_text(
+                        item.text, title=item.title, url=item.url, date=item.date,
+                        lang=item.lang, outlet=item.outlet, html=item.html, id=item.id,
+                        settings=self.settings,
+                    )
+                )
+            except StorylineError as exc:
+                analysed.append(exc)
+            except (ValueError, TypeError) as exc:  # a library choking on odd input
+                analysed.append(InputError(f"cannot analyse the text: {exc}"))
+        good = [a for a in analysed if isinstance(a, Article)]
+        with self._lock:
+            created = ingest_into_store(self.store, good, self.settings) if good else {}
+            self._index = None
+        out: list[AddResult | StorylineError] = []
+        for a in analysed:
+            if not isinstance(a, Article):
+                out.append(a)
+                continue
+            story_id, line_id = self._story_of(a.id)
+            out.append(
+                AddResult(
+                    id=a.id, created=created.get(a.id, False), story_id=story_id,
+                    storyline_id=line_id, title=a.title, language=a.language,
+                    published=a.published.value.isoformat() if a.published.value else None,
+                )
+            )
+        return out
+
+    def _story_of(self, article_id: str) -> tuple[str | None, str | None]:
+        rows = self.store.article_rows("WHERE id = ?", (article_id,))
+        if not rows or not rows[0]["story_id"]:
+            return None, None
+        sid = self.store.resolve_story(rows[0]["story_id"])
+        return sid, self.store.get_story(sid).storyline_id
+
+    # -- reads -------------------------------------------------------------------
+
+    def _build_index(self) -> _Index:
+        idx = self._index
+        if idx is not None:
+            return idx
+        with self._lock:
+            rows = self.store.article_rows("ORDER BY coalesce(published, '9999'), rowid")
+            by_story: dict[str, list[dict[str, Any]]] = {}
+            outlets: set[str] = set()
+            langs: set[str] = set()
+            for r in rows:
+                if r["outlet"]:
+                    outlets.add(r["outlet"])
+                if r["language"]:
+                    langs.add(r["language"])
+                if r["story_id"]:
+                    by_story.setdefault(r["story_id"], []).append(r)
+            idx = _Index(by_story, sorted(outlets, key=str.casefold), sorted(langs))
+            self._index = idx
+        return idx
+
+    def facets(self) -> dict[str, list[str]]:
+        idx = self._build_index()
+        return {"outlets": idx.outlets, "languages": idx.languages}
+
+    def list_stories(self, flt: StoryFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Stories matching the filter, newest first: (one page, total matching)."""
+        idx = self._build_index()
+        with self._lock:
+            summaries = self.store.list_stories(storyline_id=flt.storyline)
+            text_stories: set[str] | None = None
+            if flt.text and flt.text.strip():
+                hits = self.store.search_text(flt.text, limit=1000)
+                text_stories = {h.story_id for h in hits if h.story_id}
+        out = []
+        for s in summaries:
+            rows = idx.rows_by_story.get(s.id, [])
+            if flt.language and flt.language not in s.languages:
+                continue
+            if flt.outlet and not any((r["outlet"] or "") == flt.outlet for r in rows):
+                continue
+            if text_stories is not None and s.id not in text_stories:
+                continue
+            first = _parse_date(s.first_date)
+            last = _parse_date(s.last_date)
+            if flt.since and (last is None or last < flt.since):
+                continue
+            if flt.until and (first is None or first > flt.until):
+                continue
+            d = s.to_dict()
+            d["headline"] = _headline(s.label, rows)
+            d["outlets"] = sorted({r["outlet"] for r in rows if r["outlet"]}, key=str.casefold)
+            out.append(d)
+        return out[offset : offset + limit], len(out)
+
+    def list_storylines(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Storylines (with their stories' span), newest first."""
+        idx = self._build_index()
+        with self._lock:
+            summaries = self.store.list_stories()
+        lines: dict[str, dict[str, Any]] = {}
+        for s in summaries:
+            lid = s.storyline_id or s.id
+            line = lines.setdefault(
+                lid, {"id": lid, "stories": [], "n_articles": 0, "first_date": None,
+                      "last_date": None, "languages": set(), "outlets": set()},
+            )
+            rows = idx.rows_by_story.get(s.id, [])
+            line["stories"].append({"id": s.id, "headline": _headline(s.label, rows),
+                                    "first_date": s.first_date, "last_date": s.last_date,
+                                    "n_articles": s.n_articles})
+            line["n_articles"] += s.n_articles
+            line["languages"].update(s.languages)
+            line["outlets"].update(r["outlet"] for r in rows if r["outlet"])
+            if s.first_date and (line["first_date"] is None or s.first_date < line["first_date"]):
+                line["first_date"] = s.first_date
+            if s.last_date and (line["last_date"] is None or s.last_date > line["last_date"]):
+                line["last_date"] = s.last_date
+        out = []
+        for line in lines.values():
+            line["stories"].sort(key=lambda x: x["first_date"] or "9999")
+            line["headline"] = line["stories"][0]["headline"]
+            line["n_stories"] = len(line["stories"])
+            line["languages"] = sorted(line["languages"])
+            line["outlets"] = sorted(line["outlets"], key=str.casefold)
+            out.append(line)
+        out.sort(key=lambda x: (x["last_date"] or "", x["n_articles"]), reverse=True)
+        return out[offset : offset + limit], len(out)
+
+    def get_storyline(self, line_id: str) -> dict[str, Any]:
+        """A storyline with its stories in time order (each with its first report)."""
+        with self._lock:
+            story_ids = self.store.storyline_story_ids(line_id)
+            summaries = {s.id: s for s in self.store.list_stories(storyline_id=line_id)}
+        idx = self._build_index()
+        stories = []
+        for sid in story_ids:
+            s = summaries.get(sid)
+            if s is None:
+                continue
+            rows = idx.rows_by_story.get(sid, [])
+            with self._lock:
+                arts = self.store.get_articles([r["id"] for r in rows[:1]])
+            first = arts[0] if arts else None
+            key = _key_statement(first) if first else None
+            d = s.to_dict()
+            d["headline"] = _headline(s.label, rows)
+            d["outlets"] = sorted({r["outlet"] for r in rows if r["outlet"]}, key=str.casefold)
+            d["first_report"] = _row_brief(rows[0]) if rows else None
+            d["key_statement"] = key
+            stories.append(d)
+        if not stories:
+            raise NotFound(f"no storyline {line_id!r}")
+        stories.sort(key=lambda x: x["first_date"] or "9999")
+        return {"id": line_id, "headline": stories[0]["headline"], "stories": stories}
+
+    def get_story(self, story_id: str) -> dict[str, Any]:
+        """A story with its articles and timeline."""
+        with self._lock:
+            sid = self.store.resolve_story(story_id)
+            row = self.store.get_story(sid)
+            arts = self.store.get_articles(self.store.story_article_ids(sid))
+            dup_rows = {r["id"]: r["dup_group"] for r in self.store.article_rows(
+                "WHERE story_id = ?", (sid,))}
+        if not arts:
+            raise NotFound(f"no story {story_id!r}")
+        timeline = build_timeline_view(arts, dup_rows)
+        return {
+            "id": sid,
+            "requested_id": story_id,
+            "storyline_id": row.storyline_id,
+            "label": row.label,
+            "headline": row.label or arts[0].title,
+            "timeline": timeline,
+        }
+
+    def get_article(self, article_id: str) -> Article:
+        with self._lock:
+            return self.store.get_article(article_id)
+
+    def article_story(self, article_id: str) -> tuple[str | None, str | None]:
+        with self._lock:
+            return self._story_of(article_id)
+
+    def search(self, q: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Full-text search hits (title, snippet, story), best first."""
+        with self._lock:
+            hits = self.store.search_text(q, limit=min(offset + limit, 1000) + 1)
+        items = [
+            {"article_id": h.article_id, "title": h.title, "snippet": h.snippet,
+             "score": round(h.score, 4), "story_id": h.story_id, "published": h.published,
+             "outlet": h.outlet}
+            for h in hits
+        ]
+        total = len(items)
+        return items[offset : offset + limit], total
+
+    # -- compare -------------------------------------------------------------------
+
+    def compare_ids(self, a_id: str, b_id: str) -> dict[str, Any]:
+        """Compare two stored articles (results are cached per pair)."""
+        key = (a_id, b_id)
+        with self._lock:
+            hit = self._compare_cache.get(key)
+            if hit is not None:
+                self._compare_cache.move_to_end(key)
+                return hit
+            a = self.store.get_article(a_id)
+            b = self.store.get_article(b_id)
+        result = self.compare(a, b)
+        with self._lock:
+            self._compare_cache[key] = result
+            while len(self._compare_cache) > 512:
+                self._compare_cache.popitem(last=False)
+        return result
+
+    def compare(self, a: Article, b: Article) -> dict[str, Any]:
+        """The seven scores with their evidence, as JSON-ready data."""
+        return comparison_to_dict(run_compare(a, b, self.settings))
+
+
+# --------------------------------------------------------------------------- adapters
+# Thin adapters over the store, cluster and compare modules, so the HTTP layer
+# depends on one small surface.
+
+
+def ingest_into_store(store: Store, articles: Sequence[Article], settings: Settings) -> dict[str, bool]:
+    """Store and cluster analysed articles -> {article id: newly added}.
+
+    Uses the store's own clustering ingest when the store package provides one
+    (``storyline.store.ingest_articles``); otherwise clusters here with
+    :class:`storyline.cluster.StoryClusterer`, rebuilt from the stored vectors.
+    """
+    from . import store as store_pkg
+
+    fn = getattr(store_pkg, "ingest_articles", None)
+    if fn is not None:
+        result = fn(store, list(articles), settings)
+        if isinstance(result, dict):
+            return {str(k): bool(v) for k, v in result.items()}
+        return {a.id: True for a in articles}
+    return _cluster_ingest(store, articles, settings)
+
+
+_CLUSTERERS: dict[int, Any] = {}
+_CLUSTER_LOCK = threading.Lock()
+
+
+def _clusterer_for(store: Store, dim: int) -> Any:
+    """The in-memory clusterer of a store, rebuilt from what the store holds."""
+    from .cluster import CLUSTER_VIEW, DocFeatures, StoryClusterer
+
+    c = _CLUSTERERS.get(id(store))
+    if c is not None and c[0] is store:
+        return c[1]
+    clusterer = StoryClusterer(dim=dim)
+    ids, arr, _spec = store.load_vectors(CLUSTER_VIEW)
+    vec_of = {aid: arr[i] for i, aid in enumerate(ids)}
+    sigs = {aid: values for aid, _s, values in store.load_signatures()}
+    lines = {r["id"]: r["storyline_id"] for r in store._query("SELECT id, storyline_id FROM stories")}
+    for aid, feats, story, dup in store.load_cluster_features():
+        if aid not in vec_of or story is None:
+            continue
+        sid = store.resolve_story(story)
+        clusterer.restore(DocFeatures.from_dict(feats), vec_of[aid], sid, lines.get(sid),
+                          sigs.get(aid), dup)
+    _CLUSTERERS[id(store)] = (store, clusterer)
+    return clusterer
+
+
+def _cluster_ingest(store: Store, articles: Sequence[Article], settings: Settings) -> dict[str, bool]:
+    from .cluster import CLUSTER_VIEW, doc_features, embed_articles, sign_article, stream_order
+    from .represent import load_embedder
+
+    out = {a.id: False for a in articles}
+    fresh: dict[str, Article] = {}
+    for a in articles:
+        if a.id not in fresh and not store.has_article(a.id):
+            fresh[a.id] = a
+    new = list(fresh.values())
+    if not new:
+        return out
+    emb = load_embedder(settings.embedding_model, settings.embedding_threads)
+    vectors = embed_articles(new, model=settings.embedding_model, threads=settings.embedding_threads)
+    sig_spec = f"minhash/{settings.minhash_perm}/{settings.minhash_seed}"
+    with _CLUSTER_LOCK:
+        clusterer = _clusterer_for(store, int(vectors.shape[1]))
+        for i in stream_order(new):
+            a = new[i]
+            doc = doc_features(a)
+            sig = sign_article(a, num_perm=settings.minhash_perm)
+            decision = clusterer.add(doc, vectors[i], sig)
+            changes, line_merges = clusterer.pop_changes()
+            with store.transaction() as conn:
+                store.add_article(
+                    a, vectors={CLUSTER_VIEW: (emb.spec.key, vectors[i])}, signature=(sig_spec, sig),
+                    features=doc.to_dict(), story_id=decision.story_id,
+                    dup_group=clusterer.dup_group_of(a.id),
+                )
+                for ch in changes:
+                    if ch.merged_into is None:
+                        store.save_story(ch.story_id, ch.storyline_id)
+                for ch in changes:
+                    if ch.merged_into is not None:
+                        store.save_story(ch.merged_into, ch.storyline_id)
+                        store.merge_story(ch.story_id, ch.merged_into)
+                for gone, kept in line_merges:
+                    conn.execute("INSERT OR IGNORE INTO storylines (id, created) VALUES (?, ?)",
+                                 (kept, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+                    conn.execute("UPDATE stories SET storyline_id = ? WHERE storyline_id = ?", (kept, gone))
+            out[a.id] = True
+    return out
+
+
+def run_compare(a: Article, b: Article, settings: Settings) -> Any:
+    """``compare.compare_articles`` with its errors kept in our tree."""
+    from . import compare as cmp
+
+    try:
+        return cmp.compare_articles(a, b)  # type: ignore[attr-defined]
+    except StorylineError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise CompareError(f"cannot compare {a.id!r} and {b.id!r}: {exc}") from exc
+
+
+def comparison_to_dict(result: Any) -> dict[str, Any]:
+    """A PairComparison as JSON data: ``scores`` and ``evidence`` per dimension name."""
+    if hasattr(result, "to_dict"):
+        data = result.to_dict()
+    else:
+        data = {}
+    scores = {}
+    evidence = {}
+    for dim, value in getattr(result, "scores", {}).items():
+        name = getattr(dim, "value", str(dim))
+        scores[name] = round(float(value), 3)
+    for dim, ev in getattr(result, "evidence", {}).items():
+        name = getattr(dim, "value", str(dim))
+        evidence[name] = {
+            "summary": getattr(ev, "summary", str(ev)),
+            "details": _jsonable(getattr(ev, "details", {})),
+        }
+    data = _jsonable(data)
+    data["scores"] = scores
+    data["evidence"] = evidence
+    return data
+
+
+def _jsonable(obj: Any) -> Any:
+    from enum import Enum
+
+    if isinstance(obj, dict):
+        return {str(getattr(k, "value", k)): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if hasattr(obj, "to_dict"):
+        return _jsonable(obj.to_dict())
+    if hasattr(obj, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return _jsonable(asdict(obj))
+    return obj
+
+
+# --------------------------------------------------------------------------- view helpers
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _headline(label: str | None, rows: Sequence[dict[str, Any]]) -> str:
+    if label:
+        return label
+    return rows[0]["title"] if rows else "(untitled story)"
+
+
+def _row_brief(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ("id", "title", "outlet", "published", "language")}
+
+
+def _key_statement(article: Article | None) -> dict[str, Any] | None:
+    if article is None or not article.statements:
+        return None
+    s = article.statements[0]
+    return {"text": s.text, "hedged": s.hedged, "cues": s.cues, "source": s.source}
+
+
+def _is_denial(cues: Iterable[str]) -> bool:
+    return any(c.startswith("denial") for c in cues)
+
+
+def build_timeline_view(articles: Sequence[Article], dup_groups: dict[str, str | None]) -> dict[str, Any]:
+    """Timeline data of a story: its reports by date, per outlet, with firmness and
+    what each report adds (new people, places or dates compared with earlier reports).
+
+    Uses :func:`storyline.story.build_timeline` facts when that module provides
+    them; the per-report layout here is what the pages and the SVG need.
+    """
+    seen_keys: set[str] = set()
+    seen_dates: set[dt.date] = set()
+    reports = []
+    groups: dict[str, list[str]] = {}
+    for a in articles:
+        g = dup_groups.get(a.id) or a.id
+        groups.setdefault(g, []).append(a.id)
+    for i, a in enumerate(articles):
+        keys = {f"{e.type.value}:{e.key or e.canonical.casefold()}" for e in a.entities}
+        dates = {m.value for m in a.dates if m.value is not None and m.granularity == "day"}
+        new_keys = keys - seen_keys
+        new_dates = dates - seen_dates
+        hedged = sum(1 for s in a.statements if s.hedged)
+        asserted = sum(1 for s in a.statements if not s.hedged)
+        denial = any(_is_denial(s.cues) for s in a.statements)
+        group = dup_groups.get(a.id) or a.id
+        copy_of = None
+        if len(groups.get(group, [])) > 1 and groups[group][0] != a.id:
+            copy_of = groups[group][0]
+        new_names = sorted(
+            {e.canonical for e in a.entities
+             if f"{e.type.value}:{e.key or e.canonical.casefold()}" in new_keys}, key=str.casefold
+        )
+        development = i == 0 or (copy_of is None and (len(new_keys) >= 2 or bool(new_dates) or denial))
+        firmness = "denial" if denial else ("hedged" if hedged > asserted else "asserted")
+        statements = [
+            {"text": s.text, "hedged": s.hedged, "cues": s.cues, "source": s.source,
+             "denial": _is_denial(s.cues)}
+            for s in a.statements
+            if s.text.strip() != a.title.strip()  # the title restated adds nothing
+        ][:4]
+        reports.append({
+            "id": a.id, "title": a.title, "outlet": a.outlet or "unknown outlet",
+            "url": a.url, "language": a.language,
+            "published": a.published.value.isoformat() if a.published.value else None,
+            "date_method": a.published.method.value,
+            "first": i == 0, "development": development, "firmness": firmness,
+            "hedged": hedged, "asserted": asserted, "copy_of": copy_of,
+            "new_names": new_names[:8], "new_dates": sorted(d.isoformat() for d in new_dates)[:5],
+            "statements": statements,
+        })
+        seen_keys |= keys
+        seen_dates |= dates
+    outlets: list[str] = []
+    for r in reports:
+        if r["outlet"] not in outlets:
+            outlets.append(r["outlet"])
+    return {"reports": reports, "outlets": outlets, "svg": _timeline_layout(reports, outlets)}
+
+
+def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) -> dict[str, Any]:
+    """Positions for the SVG timeline: time across, outlets down."""
+    left, right, top, row_h = 190, 40, 40, 38
+    width = 960
+    dated = [_parse_date(r["published"]) for r in reports]
+    known = [d for d in dated if d is not None]
+    has_undated = any(d is None for d in dated)
+    plot_right = width - right - (70 if has_undated else 0)
+    if known:
+        lo, hi = min(known), max(known)
+        if lo == hi:
+            lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
+    else:
+        lo = hi = None
+    span = (hi - lo).days if lo and hi else 1
+
+    def x_of(d: dt.date | None) -> float:
+        if d is None or lo is None:
+            return float(width - right - 30)
+        return left + (plot_right - left) * (d - lo).days / span
+
+    rows = {o: i for i, o in enumerate(outlets)}
+    marks = []
+    stacked: Counter[tuple[int, int]] = Counter()
+    for r, d in zip(reports, dated):
+        x = x_of(d)
+        row = rows[r["outlet"]]
+        bump = stacked[(row, int(x) // 10)]
+        stacked[(row, int(x) // 10)] += 1
+        marks.append({
+            "x": round(x + bump * 9, 1), "y": top + row * row_h + row_h / 2,
+            "id": r["id"], "firmness": r["firmness"], "development": r["development"],
+            "first": r["first"], "is_copy": r["copy_of"] is not None,
+            "label": f"{r['published'] or 'undated'} · {r['outlet']} · {r['title']}",
+        })
+    ticks = []
+    if lo is not None and hi is not None:
+        n = 5
+        for k in range(n + 1):
+            d = lo + dt.timedelta(days=round(span * k / n))
+            ticks.append({"x": round(x_of(d), 1), "label": d.isoformat() if span < 800 else d.strftime("%Y-%m")})
+    height = top + len(outlets) * row_h + 50
+    return {
+        "width": width, "height": height, "left": left, "plot_right": plot_right,
+        "rows": [{"label": o, "y": top + i * row_h + row_h / 2} for i, o in enumerate(outlets)],
+        "marks": marks, "ticks": ticks, "axis_y": top + len(outlets) * row_h + 8,
+        "undated_x": (width - right - 30) if has_undated else None,
+    }
+
+
+_WORD_EDGE = r"(?<![\w])({})(?![\w])"
+
+
+def highlight_segments(text: str, terms: dict[str, str]) -> list[tuple[str, str | None]]:
+    """Split ``text`` into (piece, css class or None) so the shared terms can be marked.
+
+    The template escapes every piece; nothing here produces markup.
+    """
+    usable = {t: c for t, c in terms.items() if t and len(t) >= 2}
+    if not usable:
+        return [(text, None)]
+    ordered = sorted(usable, key=len, reverse=True)
+    pattern = re.compile(_WORD_EDGE.format("|".join(re.escape(t) for t in ordered)), re.IGNORECASE)
+    lower = {t.casefold(): c for t, c in usable.items()}
+    out: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos : m.start()], None))
+        out.append((m.group(0), lower.get(m.group(0).casefold(), "shared")))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def shared_terms(a: Article, b: Article) -> dict[str, Any]:
+    """People, organisations, places and dates both articles mention, with the
+    spellings each uses (matched by the spelling-independent entity key)."""
+    def by_key(x: Article, etype: EntityType) -> dict[str, Any]:
+        return {(e.key or e.canonical.casefold()): e for e in x.entities_of(etype)}
+
+    shared: dict[str, list[dict[str, Any]]] = {}
+    terms_a: dict[str, str] = {}
+    terms_b: dict[str, str] = {}
+    for etype, css in ((EntityType.PERSON, "person"), (EntityType.ORG, "org"), (EntityType.PLACE, "place")):
+        ea, eb = by_key(a, etype), by_key(b, etype)
+        common = sorted(set(ea) & set(eb))
+        shared[css] = [
+            {"a": ea[k].canonical, "b": eb[k].canonical,
+             "variants_a": ea[k].variants, "variants_b": eb[k].variants}
+            for k in common
+        ]
+        for k in common:
+            for v in [ea[k].canonical, *ea[k].variants]:
+                terms_a.setdefault(v, css)
+            for v in [eb[k].canonical, *eb[k].variants]:
+                terms_b.setdefault(v, css)
+    da = {m.value: m for m in a.dates if m.value is not None}
+    db_ = {m.value: m for m in b.dates if m.value is not None}
+    common_dates = sorted(set(da) & set(db_))
+    shared["date"] = [{"value": d.isoformat(), "a": da[d].text, "b": db_[d].text} for d in common_dates]
+    for d in common_dates:
+        for m in a.dates:
+            if m.value == d:
+                terms_a.setdefault(m.text, "date")
+        for m in b.dates:
+            if m.value == d:
+                terms_b.setdefault(m.text, "date")
+    return {"shared": shared, "terms_a": terms_a, "terms_b": terms_b}
+
+
+def score_bars(scores: dict[str, float]) -> list[dict[str, Any]]:
+    """Bar geometry of the seven scores (1 = very similar, drawn full; 4 = dissimilar)."""
+    out = []
+    for name, value in scores.items():
+        sim = (4.0 - max(1.0, min(4.0, value))) / 3.0  # 1 -> 1.0, 4 -> 0.0
+        out.append({"name": name, "value": value, "width": round(8 + 292 * sim, 1),
+                    "band": "high" if value < 2.0 else ("mid" if value < 3.0 else "low")})
+    return out
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, before anything parses them.
+
+    A declared Content-Length over the limit is refused without reading; a chunked
+    body is read up to the limit and refused as soon as it passes it.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                await _send_json(send, 400, "bad_request", "invalid Content-Length header")
+                return
+            if size > self.max_bytes:
+                await _send_json(send, 413, "too_large",
+                                 f"request body is {size} bytes; the limit is {self.max_bytes}")
+                return
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_bytes:
+                await _send_json(send, 413, "too_large", f"request body over the {self.max_bytes}-byte limit")
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body"))
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class WriteAuthMiddleware:
+    """Check the bearer token of write requests before their body is read or parsed,
+    so a client without the token learns nothing but 401 (the route dependency
+    :func:`require_token` checks it again and documents it in the OpenAPI schema)."""
+
+    def __init__(self, app: ASGIApp, token: str, write_paths: frozenset[str]) -> None:
+        self.app = app
+        self.token = token.encode()
+        self.write_paths = write_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.write_paths:
+            auth = dict(scope.get("headers") or []).get(b"authorization", b"")
+            scheme, _, value = auth.partition(b" ")
+            if scheme.lower() != b"bearer" or not value.strip():
+                await _send_json(send, 401, "unauthorized",
+                                 "missing bearer token (Authorization: Bearer <token>)")
+                return
+            if not secrets.compare_digest(value.strip(), self.token):
+                await _send_json(send, 401, "unauthorized", "invalid bearer token")
+                return
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """CSP and the other hardening headers on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope.get("path", "") in ("/api/docs", "/api/docs/oauth2-redirect")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", (DOCS_CSP if docs else CSP).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _send_json(send: Send, status: int, code: str, message: str) -> None:
+    import json
+
+    body = json.dumps({"error": {"status": status, "code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            *([(b"www-authenticate", b"Bearer")] if status == 401 else []),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --------------------------------------------------------------------------- errors
+
+_STATUS: list[tuple[type[Exception], int, str]] = [
+    (NotFound, 404, "not_found"),
+    (InputError, 422, "bad_input"),
+    (ExtractionError, 422, "no_article"),
+    (CompareError, 422, "cannot_compare"),
+    (ConfigError, 500, "config"),
+    (ModelError, 503, "model_unavailable"),
+    (StoreError, 500, "store"),
+]
+
+
+def status_of(exc: StorylineError) -> tuple[int, str]:
+    """HTTP status and error code of a library error."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code
+    for cls, status, code in _STATUS:
+        if isinstance(exc, cls):
+            return status, code
+    return 422, "unprocessable"
+
+
+def _error_payload(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"status": status, "code": code, "message": message, **extra}}
+
+
+def _error_item(exc: StorylineError) -> dict[str, Any]:
+    status, code = status_of(exc)
+    return {"status": status, "code": code, "message": exc.reason}
+
+
+# --------------------------------------------------------------------------- the app
+
+
+_bearer = HTTPBearer(auto_error=False, description="The server's write token.")
+
+
+def require_token(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Dependency of every write endpoint: a valid ``Authorization: Bearer`` header."""
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise ApiError(401, "missing bearer token (Authorization: Bearer <token>)", "unauthorized")
+    expected: str = request.app.state.token
+    if not secrets.compare_digest(creds.credentials.encode(), expected.encode()):
+        raise ApiError(401, "invalid bearer token", "unauthorized")
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+
+
+def create_app(
+    db: str | Path | Store | None = None,
+    *,
+    token: str | None = None,
+    settings: Settings | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """The storyline web application (JSON API and HTML pages).
+
+    Args:
+        db: a store path (default :func:`storyline.config.default_db_path`) or an open Store.
+        token: bearer token for write endpoints; default ``$STORYLINE_TOKEN``, else a
+            fresh random one (read it back from ``app.state.token``).
+        settings: pipeline settings.
+        max_body_bytes: request bodies over this size get 413.
+
+    Raises:
+        StoreError: the store cannot be opened.
+    """
+    if max_body_bytes < 1:
+        raise ValueError("max_body_bytes must be >= 1")
+    store = db if isinstance(db, Store) else Store(db)
+    service = StorylineService(store, settings)
+    token = token or os.environ.get(TOKEN_ENV) or make_token()
+
+    app = FastAPI(
+        title="storyline",
+        version=_version(),
+        description="Follow news stories across outlets, languages and years. Write endpoints "
+        "need `Authorization: Bearer <token>`.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.state.token = token
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(WriteAuthMiddleware, token=token,
+                       write_paths=frozenset({"/api/articles", "/api/articles/batch"}))
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.autoescape = True  # every template, whatever its extension
+    templates.env.globals["qs"] = _qs
+
+    # -- error handlers --------------------------------------------------------
+
+    def _wants_html(request: Request) -> bool:
+        return not request.url.path.startswith("/api")
+
+    def _render_error(request: Request, status: int, code: str, message: str, **extra: Any) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(
+                request, "error.html", {"status": status, "message": message}, status_code=status
+            )
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(_error_payload(status, code, message, **extra), status_code=status, headers=headers)
+
+    @app.exception_handler(StorylineError)
+    async def _library_error(request: Request, exc: StorylineError) -> Response:
+        status, code = status_of(exc)
+        if status >= 500:
+            logger.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+        return _render_error(request, status, code, exc.reason)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _render_error(request, 400, "malformed_json", "the request body is not valid JSON")
+        details = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in errors[:20]
+        ]
+        return _render_error(request, 422, "invalid", "the request does not match the schema", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _render_error(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s", request.url.path)
+        return _render_error(request, 500, "internal", "internal error")
+
+    # -- JSON API --------------------------------------------------------------
+
+    write = [Depends(require_token)]
+    err = {
+        400: {"description": "Malformed JSON"},
+        401: {"description": "Missing or wrong bearer token"},
+        413: {"description": "Request body too large"},
+        422: {"description": "Invalid input"},
+    }
+
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness and store size."""
+        return {"ok": True, "articles": service.store.count_articles(), "stories": service.store.count_stories()}
+
+    @app.post("/api/articles", tags=["articles"], dependencies=write, status_code=201,
+              response_model=AddResult, responses=err)
+    def add_article(item: ArticleIn) -> AddResult:
+        """Analyse one text or HTML page, store it and place it in a story.
+
+        Adding the same article again changes nothing (``created`` is false).
+        """
+        (result,) = service.add_articles([item])
+        if isinstance(result, StorylineError):
+            raise result
+        return result
+
+    @app.post("/api/articles/batch", tags=["articles"], dependencies=write,
+              response_model=BatchOut, responses=err)
+    def add_batch(batch: BatchIn) -> BatchOut:
+        """Add up to 100 articles; each item reports its own success or error."""
+        results = service.add_articles(batch.articles)
+        items = []
+        for i, r in enumerate(results):
+            if isinstance(r, StorylineError):
+                items.append(BatchItem(index=i, ok=False, error=_error_item(r)))
+            else:
+                items.append(BatchItem(index=i, ok=True, result=r))
+        failed = sum(1 for x in items if not x.ok)
+        return BatchOut(results=items, added=len(items) - failed, failed=failed)
+
+    @app.get("/api/articles/{article_id}", tags=["articles"], responses={404: {"description": "No such article"}})
+    def get_article(article_id: str) -> dict[str, Any]:
+        """A stored article with its enrichment and its story."""
+        a = service.get_article(article_id)
+        story_id, line_id = service.article_story(article_id)
+        return {**a.to_dict(), "story_id": story_id, "storyline_id": line_id}
+
+    @app.get("/api/stories", tags=["stories"], response_model=Page)
+    def list_stories(
+        limit: Limit = 20,
+        offset: Offset = 0,
+        since: Annotated[dt.date | None, Query(description="Stories still running on or after this date.")] = None,
+        until: Annotated[dt.date | None, Query(description="Stories that began on or before this date.")] = None,
+        language: Annotated[str | None, Query(max_length=20)] = None,
+        outlet: Annotated[str | None, Query(max_length=500)] = None,
+        q: Annotated[str | None, Query(max_length=500, description="Words in the stories' articles.")] = None,
+        storyline: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Page:
+        """Stories, newest first, filtered by dates, language, outlet, words or storyline."""
+        flt = StoryFilter(since, until, language or None, outlet or None, q or None, storyline or None)
+        items, total = service.list_stories(flt, limit, offset)
+        return _page(items, total, limit, offset)
+
+    @app.get("/api/stories/{story_id}", tags=["stories"], responses={404: {"description": "No such story"}})
+    def get_story(story_id: str) -> dict[str, Any]:
+        """A story with its timeline: reports by date, per outlet, hedged or asserted,
+        new developments. A merged story's old id answers with the surviving story."""
+        story = service.get_story(story_id)
+        story["timeline"] = {k: v for k, v in story["timeline"].items() if k != "svg"}
+        return story
+
+    @app.get("/api/storylines", tags=["stories"], response_model=Page)
+    def list_storylines(limit: Limit = 20, offset: Offset = 0) -> Page:
+        """Storylines (stories linked over long gaps), newest first."""
+        items, total = service.list_storylines(limit, offset)
+        return _page(items, total, limit, offset)
+
+    @app.get("/api/storylines/{storyline_id}", tags=["stories"], responses={404: {"description": "No such storyline"}})
+    def get_storyline(storyline_id: str) -> dict[str, Any]:
+        """A storyline: its stories in time order with their first report."""
+        return service.get_storyline(storyline_id)
+
+    @app.get("/api/search", tags=["search"], response_model=Page)
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=500)],
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page:
+        """Full-text search over titles and bodies (BM25)."""
+        items, total = service.search(q, limit, offset)
+        return _page(items, total, limit, offset)
+
+    @app.post("/api/compare", tags=["compare"], responses={**err, 404: {"description": "No such article"}})
+    def compare_ids(pair: CompareIdsIn) -> dict[str, Any]:
+        """Compare two stored articles on the seven SemEval-2022 Task 8 dimensions
+        (1 = very similar ... 4 = very dissimilar), each with its evidence."""
+        return service.compare_ids(pair.a, pair.b)
+
+    @app.post("/api/compare/texts", tags=["compare"], responses=err)
+    def compare_texts(pair: CompareTextsIn) -> dict[str, Any]:
+        """Compare two texts (nothing is stored)."""
+        from .pipeline import analyze_text
+
+        arts = []
+        for item in (pair.a, pair.b):
+            try:
+                arts.append(analyze_text(item.text, title=item.title, url=item.url, date=item.date,
+                                         lang=item.lang, outlet=item.outlet, html=item.html,
+                                         id=item.id, settings=service.settings))
+            except (ValueError, TypeError) as exc:
+                raise InputError(f"cannot analyse the text: {exc}") from exc
+        return service.compare(arts[0], arts[1])
+
+    # -- web UI ----------------------------------------------------------------
+
+    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, ctx)
+
+    @app.get("/", include_in_schema=False)
+    def ui_stories(
+        request: Request,
+        since: str = "", until: str = "", language: str = "", outlet: str = "", q: str = "",
+        offset: int = 0,
+    ) -> HTMLResponse:
+        flt = StoryFilter(_parse_date(since), _parse_date(until), language or None,
+                          outlet or None, q or None)
+        limit = 25
+        offset = max(0, min(offset, 1_000_000))
+        items, total = service.list_stories(flt, limit, offset)
+        params = {"since": since, "until": until, "language": language, "outlet": outlet, "q": q}
+        return page(request, "stories.html", stories=items, total=total, offset=offset, limit=limit,
+                    params=params, facets=service.facets(), nav="stories")
+
+    @app.get("/storylines", include_in_schema=False)
+    def ui_storylines(request: Request, offset: int = 0) -> HTMLResponse:
+        items, total = service.list_storylines(25, max(0, offset))
+        return page(request, "storylines.html", lines=items, total=total, offset=max(0, offset),
+                    limit=25, params={}, nav="storylines")
+
+    @app.get("/stories/{story_id}", include_in_schema=False)
+    def ui_story(request: Request, story_id: str) -> Response:
+        story = service.get_story(story_id)
+        if story["id"] != story_id:
+            return RedirectResponse(f"/stories/{story['id']}", status_code=307)
+        reports = story["timeline"]["reports"]
+        pairs = [(reports[0], r) for r in reports[1:] if r["copy_of"] is None][:6]
+        return page(request, "story.html", story=story, tl=story["timeline"], pairs=pairs, nav="stories")
+
+    @app.get("/storylines/{line_id}", include_in_schema=False)
+    def ui_storyline(request: Request, line_id: str) -> HTMLResponse:
+        return page(request, "storyline.html", line=service.get_storyline(line_id), nav="storylines")
+
+    @app.get("/articles/{article_id}", include_in_schema=False)
+    def ui_article(request: Request, article_id: str) -> HTMLResponse:
+        a = service.get_article(article_id)
+        story_id, line_id = service.article_story(article_id)
+        others = []
+        if story_id:
+            others = [r for r in service.get_story(story_id)["timeline"]["reports"] if r["id"] != a.id]
+        return page(request, "article.html", a=a, story_id=story_id, storyline_id=line_id,
+                    others=others, nav="")
+
+    @app.get("/compare", include_in_schema=False)
+    def ui_compare(request: Request, a: str = "", b: str = "") -> HTMLResponse:
+        if not a or not b:
+            return page(request, "compare_form.html", a=a, b=b, nav="compare")
+        art_a, art_b = service.get_article(a), service.get_article(b)
+        result = service.compare_ids(a, b)
+        sh = shared_terms(art_a, art_b)
+        return page(
+            request, "compare.html", a=art_a, b=art_b, result=result,
+            bars=score_bars(result["scores"]), shared=sh["shared"],
+            body_a=[highlight_segments(p, sh["terms_a"]) for p in _paragraphs(art_a.body)],
+            body_b=[highlight_segments(p, sh["terms_b"]) for p in _paragraphs(art_b.body)],
+            title_a=highlight_segments(art_a.title, sh["terms_a"]),
+            title_b=highlight_segments(art_b.title, sh["terms_b"]),
+            nav="compare",
+        )
+
+    @app.get("/search", include_in_schema=False)
+    def ui_search(request: Request, q: str = "", offset: int = 0) -> HTMLResponse:
+        items: list[dict[str, Any]] = []
+        total = 0
+        offset = max(0, min(offset, 1000))
+        if q.strip():
+            items, total = service.search(q[:500], 20, offset)
+        return page(request, "search.html", q=q, hits=items, total=total, offset=offset, limit=20,
+                    params={"q": q}, nav="search")
+
+    return app
+
+
+def _paragraphs(body: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"\n\s*\n|\n", body) if p.strip()]
+    return parts or [body]
+
+
+def _qs(params: dict[str, Any], **changes: Any) -> str:
+    """A query string from the current parameters with some changed (empty ones dropped)."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "", 0) or k == "offset" and v})
+
+
+def _page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> Page:
+    nxt = offset + limit if offset + limit < total else None
+    return Page(items=items, total=total, limit=limit, offset=offset, next_offset=nxt)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
