@@ -159,19 +159,16 @@ def decode_bytes(data: bytes, *, source: str, html: bool = False) -> str:
                 return data.decode(m.group(1).decode("ascii"))
             except (LookupError, UnicodeDecodeError):
                 pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - a dependency of requests/trafilatura
-        from_bytes = None
-    if from_bytes is not None:
-        best = from_bytes(data[:200_000]).best()
-        # charset_normalizer guesses *something* for nearly any bytes; a high
-        # chaos score means the guess reads as garbage, so refuse it.
-        if best is not None and best.chaos < 0.2:
-            try:
-                return data.decode(best.encoding)
-            except (LookupError, UnicodeDecodeError):
-                pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    # charset_normalizer guesses *something* for nearly any bytes; a high
+    # chaos score means the guess reads as garbage, so refuse it.
+    if best is not None and best.chaos < 0.2:
+        try:
+            return data.decode(best.encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass
     raise InputError(
         "undecodable text: not UTF-8 and no reliable encoding could be detected", source=source
     )
@@ -204,8 +201,8 @@ _JSON_FIELDS = ("url", "title", "date", "outlet", "lang", "id")
 
 def read_jsonl(path: Path, settings: Settings) -> Iterator[RawRecord | Failure]:
     """One record per line: an object with ``text`` or ``html`` and optional metadata."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    fh: IO[bytes]
+    with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as fh:  # type: ignore[assignment]
         lineno = 0
         while True:
             try:

@@ -151,7 +151,8 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (dates as ISO strings, enums as their values)."""
-        return _jsonable(asdict(self))
+        out: dict[str, Any] = _jsonable(asdict(self))
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:

@@ -277,7 +277,7 @@ def _resolve(
         return (ref + dt.timedelta(days=_DAY_OFFSETS[word]), "day", True, span)
     if kind == "ago":
         raw = g.get("n") or g.get("n2") or g.get("n3") or g.get("n4") or "1"
-        n = _NUM_WORDS.get(raw.lower(), None) or int(raw) if not raw.isdigit() else int(raw)
+        n = int(raw) if raw.isdigit() else _NUM_WORDS.get(raw.lower(), 1)
         unit = (g.get("unit") or g.get("unit2") or g.get("unit3") or g.get("unit4") or "").lower()
         if ref is None:
             return (None, "year", True, span)
@@ -300,11 +300,11 @@ def _resolve(
             return (_add_months(ref, step), "month", True, span)
         return (dt.date(ref.year + step, 1, 1), "year", True, span)
     if kind == "year":
-        y = g.get("y") or g.get("y2")
+        year_text = g.get("y") or g.get("y2") or "0"
         if g.get("y") and (g.get("prep") or "").lower() not in _YEAR_PREPS:
             return None
         span = m.span("y") if g.get("y") else m.span("y2")
-        return (dt.date(int(y or 0), 1, 1), "year", False, span)
+        return (dt.date(int(year_text), 1, 1), "year", False, span)
     return None
 
 

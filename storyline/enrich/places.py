@@ -134,13 +134,13 @@ class Gazetteer:
             for n in names:
                 if n:
                     self._add(n, place)
-        for code, names in _EXTRA_COUNTRIES.items():
+        for code, extra in _EXTRA_COUNTRIES.items():
             cname = _country_name(code)
-            for n in names:
+            for n in extra:
                 self._add(n, Place(cname, code, "country", 10**9))
-        for code, names in _DEMONYMS.items():
+        for code, demonyms in _DEMONYMS.items():
             cname = _country_name(code)
-            for n in names:
+            for n in demonyms:
                 key = fold(n)
                 if key not in self.index:
                     self.index[key] = Place(cname, code, "demonym", 0)
