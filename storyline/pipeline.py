@@ -154,8 +154,12 @@ def read_articles(
     settings: Settings | None = None,
     *,
     on_record: Callable[[], None] | None = None,
+    skip: Callable[[RawRecord], bool] | None = None,
 ) -> Iterator[Article | Failure]:
     """Articles (or Failures with their reason) of every record under ``paths``.
+
+    ``skip(record)`` returning True leaves a record out before any work is done on
+    it (the store uses it to resume an interrupted ingest).
 
     Makes two passes: the first counts lines per outlet for the cross-page
     boilerplate signal, the second extracts and enriches. Nothing is held in
@@ -169,6 +173,8 @@ def read_articles(
             on_record()
         if isinstance(rec, Failure):
             yield rec
+            continue
+        if skip is not None and skip(rec):
             continue
         outlet_lines = groups.get(_group_of(rec)) if rec.kind is InputKind.TEXT else None
         try:
