@@ -31,3 +31,62 @@ def seed_articles():
     assert all(not hasattr(a, "reason") for a in out), out
     by_name = {Path(a.source.path).name: a for a in out}
     return by_name[ASHARQ.name], by_name[SOUTHFRONT.name]
+
+
+DEMO_DIR = ROOT / "storyline" / "data" / "demo"
+API_TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """A store file holding the demo corpus, ingested and clustered once per session."""
+    from storyline.api import ingest_into_store
+    from storyline.config import Settings
+    from storyline.models import Failure
+    from storyline.pipeline import read_articles
+    from storyline.store.db import Store
+
+    path = tmp_path_factory.mktemp("demo-db") / "demo.db"
+    articles = [a for a in read_articles([DEMO_DIR]) if not isinstance(a, Failure)]
+    with Store(path) as store:
+        ingest_into_store(store, articles, Settings())
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db):
+    """The web app over the demo store, served by uvicorn on a free loopback port.
+
+    Yields its base URL (``http://127.0.0.1:PORT``); the write token is ``API_TOKEN``.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    from storyline.api import create_app
+
+    app = create_app(demo_db, token=API_TOKEN)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none",
+                            lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.service.store.close()
+
+
+@pytest.fixture(scope="session")
+def comparator():
+    """The pair comparator (trained model + both embedding models), loaded once."""
+    from storyline.compare import load_comparator
+
+    return load_comparator()
