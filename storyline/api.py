@@ -211,6 +211,8 @@ class StorylineService:
         self._lock = threading.RLock()
         self._index: _Index | None = None
         self._compare_cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        # story views are rebuilt from the store after every write (see add_articles)
+        self._story_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     # -- writes ------------------------------------------------------------------
 
@@ -236,6 +238,7 @@ class StorylineService:
         with self._lock:
             created = ingest_into_store(self.store, good, self.settings) if good else {}
             self._index = None
+            self._story_cache.clear()
         out: list[AddResult | StorylineError] = []
         for a in analysed:
             if not isinstance(a, Article):
@@ -293,6 +296,7 @@ class StorylineService:
             if flt.text and flt.text.strip():
                 hits = self.store.search_text(flt.text, limit=1000)
                 text_stories = {h.story_id for h in hits if h.story_id}
+        line_sizes = Counter(s.storyline_id for s in summaries if s.storyline_id)
         out = []
         for s in summaries:
             rows = idx.rows_by_story.get(s.id, [])
@@ -311,6 +315,7 @@ class StorylineService:
             d = s.to_dict()
             d["headline"] = _headline(s.label, rows)
             d["outlets"] = sorted({r["outlet"] for r in rows if r["outlet"]}, key=str.casefold)
+            d["storyline_stories"] = line_sizes.get(s.storyline_id, 1) if s.storyline_id else 1
             out.append(d)
         return out[offset : offset + limit], len(out)
 
@@ -376,7 +381,19 @@ class StorylineService:
         return {"id": line_id, "headline": stories[0]["headline"], "stories": stories}
 
     def get_story(self, story_id: str) -> dict[str, Any]:
-        """A story with its articles and timeline."""
+        """A story with its articles and timeline (a fresh copy of the top level)."""
+        with self._lock:
+            hit = self._story_cache.get(story_id)
+            if hit is not None:
+                self._story_cache.move_to_end(story_id)
+                return dict(hit)
+            story = self._load_story(story_id)
+            self._story_cache[story_id] = story
+            while len(self._story_cache) > 256:
+                self._story_cache.popitem(last=False)
+            return dict(story)
+
+    def _load_story(self, story_id: str) -> dict[str, Any]:
         with self._lock:
             sid = self.store.resolve_story(story_id)
             row = self.store.get_story(sid)
@@ -613,9 +630,12 @@ def _row_brief(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _key_statement(article: Article | None) -> dict[str, Any] | None:
-    if article is None or not article.statements:
+    if article is None:
         return None
-    s = article.statements[0]
+    body_statements = [s for s in article.statements if s.text.strip() != article.title.strip()]
+    if not body_statements:
+        return None
+    s = body_statements[0]
     return {"text": s.text, "hedged": s.hedged, "cues": s.cues, "source": s.source}
 
 
@@ -1103,7 +1123,7 @@ def create_app(
         failed = sum(1 for x in items if not x.ok)
         return BatchOut(results=items, added=len(items) - failed, failed=failed)
 
-    @app.get("/api/articles/{article_id}", tags=["articles"], responses={404: {"description": "No such article"}})
+    @app.get("/api/articles/{article_id:path}", tags=["articles"], responses={404: {"description": "No such article"}})
     def get_article(article_id: str) -> dict[str, Any]:
         """A stored article with its enrichment and its story."""
         a = service.get_article(article_id)
@@ -1215,7 +1235,7 @@ def create_app(
     def ui_storyline(request: Request, line_id: str) -> HTMLResponse:
         return page(request, "storyline.html", line=service.get_storyline(line_id), nav="storylines")
 
-    @app.get("/articles/{article_id}", include_in_schema=False)
+    @app.get("/articles/{article_id:path}", include_in_schema=False)
     def ui_article(request: Request, article_id: str) -> HTMLResponse:
         a = service.get_article(article_id)
         story_id, line_id = service.article_story(article_id)
