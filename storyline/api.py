@@ -420,18 +420,43 @@ class StorylineService:
         with self._lock:
             return self._story_of(article_id)
 
-    def search(self, q: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Full-text search hits (title, snippet, story), best first."""
+    def search(self, q: str, limit: int, offset: int, *, semantic: bool = False) -> tuple[list[dict[str, Any]], int]:
+        """Search hits (title, snippet, story), best first: full-text (BM25) by default,
+        or by meaning (cosine of the query's embedding to the articles' lead vectors).
+
+        ``total`` counts the hits found up to ``offset + limit`` (at most 1,000).
+        """
+        want = min(offset + limit, 1000)
+        if semantic:
+            return self._semantic_search(q, want)[offset : offset + limit], 0
         with self._lock:
-            hits = self.store.search_text(q, limit=min(offset + limit, 1000) + 1)
+            hits = self.store.search_text(q, limit=want)
         items = [
             {"article_id": h.article_id, "title": h.title, "snippet": h.snippet,
              "score": round(h.score, 4), "story_id": h.story_id, "published": h.published,
              "outlet": h.outlet}
             for h in hits
         ]
-        total = len(items)
-        return items[offset : offset + limit], total
+        return items[offset : offset + limit], len(items)
+
+    def _semantic_search(self, q: str, want: int) -> list[dict[str, Any]]:
+        from .cluster import CLUSTER_VIEW
+        from .represent import load_embedder
+
+        emb = load_embedder(self.settings.embedding_model, self.settings.embedding_threads)
+        vec = emb.embed([q]).array[0]
+        with self._lock:
+            ranked = self.store.search_vectors(vec, CLUSTER_VIEW, emb.spec.key, limit=want)
+            rows = {r["id"]: r for r in self.store.article_rows(
+                f"WHERE id IN ({','.join('?' * len(ranked))})", [aid for aid, _ in ranked])} if ranked else {}
+        out = []
+        for aid, score in ranked:
+            r = rows.get(aid)
+            if r is None:
+                continue
+            out.append({"article_id": aid, "title": r["title"], "snippet": "", "score": round(score, 4),
+                        "story_id": r["story_id"], "published": r["published"], "outlet": r["outlet"]})
+        return out
 
     # -- compare -------------------------------------------------------------------
 
@@ -773,6 +798,15 @@ def highlight_segments(text: str, terms: dict[str, str]) -> list[tuple[str, str 
         pos = m.end()
     if pos < len(text):
         out.append((text[pos:], None))
+    return out
+
+
+def snippet_segments(snippet: str) -> list[tuple[str, str | None]]:
+    """A search snippet (matches between ``[`` and ``]``) as (piece, css class or None)."""
+    out: list[tuple[str, str | None]] = []
+    for i, part in enumerate(re.split(r"\[([^\[\]]*)\]", snippet)):
+        if part:
+            out.append((part, "hit" if i % 2 else None))
     return out
 
 
@@ -1170,9 +1204,14 @@ def create_app(
         q: Annotated[str, Query(min_length=1, max_length=500)],
         limit: Limit = 20,
         offset: Offset = 0,
+        semantic: Annotated[bool, Query(description="Rank by meaning (embeddings) instead of words.")] = False,
     ) -> Page:
-        """Full-text search over titles and bodies (BM25)."""
-        items, total = service.search(q, limit, offset)
+        """Full-text search over titles and bodies (BM25), or semantic search
+        (``semantic=true``: cosine of multilingual embeddings, finds other languages too;
+        its ``total`` is not known and given as the number of hits on the page)."""
+        items, total = service.search(q, limit, offset, semantic=semantic)
+        if semantic:
+            total = offset + len(items)
         return _page(items, total, limit, offset)
 
     @app.post("/api/compare", tags=["compare"], responses={**err, 404: {"description": "No such article"}})
@@ -1263,14 +1302,18 @@ def create_app(
         )
 
     @app.get("/search", include_in_schema=False)
-    def ui_search(request: Request, q: str = "", offset: int = 0) -> HTMLResponse:
+    def ui_search(request: Request, q: str = "", offset: int = 0, semantic: bool = False) -> HTMLResponse:
         items: list[dict[str, Any]] = []
         total = 0
         offset = max(0, min(offset, 1000))
         if q.strip():
-            items, total = service.search(q[:500], 20, offset)
+            items, total = service.search(q[:500], 20, offset, semantic=semantic)
+            if semantic:
+                total = offset + len(items)
+        for h in items:
+            h["snippet_parts"] = snippet_segments(h["snippet"])
         return page(request, "search.html", q=q, hits=items, total=total, offset=offset, limit=20,
-                    params={"q": q}, nav="search")
+                    params={"q": q, "semantic": "1" if semantic else ""}, semantic=semantic, nav="search")
 
     return app
 

@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from storyline.api import CSP, highlight_segments, score_bars
+from storyline.api import CSP, highlight_segments, score_bars, snippet_segments
 
 from .conftest import API_TOKEN
 
@@ -241,6 +241,15 @@ def test_search(client):
     _error(client.get("/api/search", params={"q": ""}), 422)
 
 
+def test_semantic_search_crosses_languages(client):
+    r = client.get("/api/search", params={"q": "shipyard chief resigns", "semantic": "true", "limit": 5})
+    assert r.status_code == 200, r.text
+    hits = r.json()["items"]
+    assert len(hits) == 5 and hits[0]["score"] >= hits[-1]["score"]
+    # the German reports of the Kessler Werft story are found from an English query
+    assert any("Maier" in h["title"] for h in hits)
+
+
 # -- compare ------------------------------------------------------------------------
 
 
@@ -282,6 +291,11 @@ def test_highlight_segments_keep_all_text_and_mark_whole_words():
     segs = highlight_segments(text, {"Ali Mamluk": "person", "Moscow": "place", "<b>": "org"})
     assert "".join(t for t, _ in segs) == text
     assert [(t, c) for t, c in segs if c] == [("Ali Mamluk", "person"), ("Moscow", "place")]
+
+
+def test_snippet_segments_mark_hits_only():
+    assert snippet_segments("…the [Maier] case, [<b>]…") == [
+        ("…the ", None), ("Maier", "hit"), (" case, ", None), ("<b>", "hit"), ("…", None)]
 
 
 def test_score_bars_draw_similar_longer():
