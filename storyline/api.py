@@ -575,12 +575,33 @@ def _cluster_ingest(store: Store, articles: Sequence[Article], settings: Setting
     return out
 
 
+def analyze_for_compare(item: ArticleIn, settings: Settings) -> Article:
+    """Analyse a text given for comparison only. Plain text goes through
+    ``compare.analyze_lenient`` (a text given as an article is kept even when the
+    boilerplate remover would find no article in it); HTML through the pipeline."""
+    from . import compare as cmp
+    from .pipeline import analyze_text
+
+    try:
+        if not item.html and hasattr(cmp, "analyze_lenient"):
+            article: Article = cmp.analyze_lenient(item.text, title=item.title, url=item.url,
+                                                   date=item.date, lang=item.lang, id=item.id,
+                                                   settings=settings)
+            if item.outlet:
+                article.outlet = item.outlet
+            return article
+        return analyze_text(item.text, title=item.title, url=item.url, date=item.date, lang=item.lang,
+                            outlet=item.outlet, html=item.html, id=item.id, settings=settings)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"cannot analyse the text: {exc}") from exc
+
+
 def run_compare(a: Article, b: Article, settings: Settings) -> Any:
     """``compare.compare_articles`` with its errors kept in our tree."""
     from . import compare as cmp
 
     try:
-        return cmp.compare_articles(a, b)  # type: ignore[attr-defined]
+        return cmp.compare_articles(a, b, settings)
     except StorylineError:
         raise
     except (ValueError, TypeError) as exc:
@@ -810,9 +831,11 @@ def snippet_segments(snippet: str) -> list[tuple[str, str | None]]:
     return out
 
 
-def shared_terms(a: Article, b: Article) -> dict[str, Any]:
+def shared_terms(a: Article, b: Article, comparison: dict[str, Any] | None = None) -> dict[str, Any]:
     """People, organisations, places and dates both articles mention, with the
-    spellings each uses (matched by the spelling-independent entity key)."""
+    spellings each uses: entities matched by their spelling-independent key, plus
+    the pairs the comparison's evidence matched (``Entities.details.shared``,
+    ``Geography.details.places_shared``)."""
     def by_key(x: Article, etype: EntityType) -> dict[str, Any]:
         return {(e.key or e.canonical.casefold()): e for e in x.entities_of(etype)}
 
@@ -827,10 +850,25 @@ def shared_terms(a: Article, b: Article) -> dict[str, Any]:
              "variants_a": ea[k].variants, "variants_b": eb[k].variants}
             for k in common
         ]
-        for k in common:
-            for v in [ea[k].canonical, *ea[k].variants]:
+    evidence = (comparison or {}).get("evidence", {})
+    matched = [
+        *((evidence.get("Entities") or {}).get("details", {}).get("shared") or []),
+        *((evidence.get("Geography") or {}).get("details", {}).get("places_shared") or []),
+    ]
+    for pair in matched:
+        xa, xb = pair.get("a") or {}, pair.get("b") or {}
+        css = {"person": "person", "org": "org", "place": "place"}.get(str(xa.get("type") or "place"), "place")
+        if not xa.get("name") or not xb.get("name"):
+            continue
+        if any(e["a"] == xa["name"] and e["b"] == xb["name"] for e in shared[css]):
+            continue
+        shared[css].append({"a": xa["name"], "b": xb["name"], "variants_a": xa.get("variants") or [],
+                            "variants_b": xb.get("variants") or []})
+    for css in ("person", "org", "place"):
+        for e in shared[css]:
+            for v in [e["a"], *e["variants_a"]]:
                 terms_a.setdefault(v, css)
-            for v in [eb[k].canonical, *eb[k].variants]:
+            for v in [e["b"], *e["variants_b"]]:
                 terms_b.setdefault(v, css)
     da = {m.value: m for m in a.dates if m.value is not None}
     db_ = {m.value: m for m in b.dates if m.value is not None}
@@ -1223,17 +1261,8 @@ def create_app(
     @app.post("/api/compare/texts", tags=["compare"], responses=err)
     def compare_texts(pair: CompareTextsIn) -> dict[str, Any]:
         """Compare two texts (nothing is stored)."""
-        from .pipeline import analyze_text
-
-        arts = []
-        for item in (pair.a, pair.b):
-            try:
-                arts.append(analyze_text(item.text, title=item.title, url=item.url, date=item.date,
-                                         lang=item.lang, outlet=item.outlet, html=item.html,
-                                         id=item.id, settings=service.settings))
-            except (ValueError, TypeError) as exc:
-                raise InputError(f"cannot analyse the text: {exc}") from exc
-        return service.compare(arts[0], arts[1])
+        return service.compare(analyze_for_compare(pair.a, service.settings),
+                               analyze_for_compare(pair.b, service.settings))
 
     # -- web UI ----------------------------------------------------------------
 
@@ -1290,7 +1319,7 @@ def create_app(
             return page(request, "compare_form.html", a=a, b=b, nav="compare")
         art_a, art_b = service.get_article(a), service.get_article(b)
         result = service.compare_ids(a, b)
-        sh = shared_terms(art_a, art_b)
+        sh = shared_terms(art_a, art_b, result)
         return page(
             request, "compare.html", a=art_a, b=art_b, result=result,
             bars=score_bars(result["scores"]), shared=sh["shared"],

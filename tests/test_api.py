@@ -298,6 +298,31 @@ def test_snippet_segments_mark_hits_only():
         ("…the ", None), ("Maier", "hit"), (" case, ", None), ("<b>", "hit"), ("…", None)]
 
 
+def test_shared_terms_match_spellings_and_dates():
+    import datetime as dt
+
+    from storyline.api import shared_terms
+    from storyline.models import Article, DateMention, Entity, EntityType, Source
+
+    a = Article(id="a", source=Source("a"), title="t", body="Ali Mamlouk in Moscow on Monday.",
+                entities=[Entity("Ali Mamlouk", EntityType.PERSON, ["Ali Mamlouk"], key="ali mamluk"),
+                          Entity("Moscow", EntityType.PLACE, ["Moscow"], key="moscow")],
+                dates=[DateMention("Monday", dt.date(2020, 1, 13), "day")])
+    b = Article(id="b", source=Source("b"), title="t", body="Ali Mamluk went to Ankara on 13 January.",
+                entities=[Entity("Ali Mamluk", EntityType.PERSON, ["Ali Mamluk"], key="ali mamluk"),
+                          Entity("Ankara", EntityType.PLACE, ["Ankara"], key="ankara")],
+                dates=[DateMention("13 January", dt.date(2020, 1, 13), "day")])
+    evidence = {"evidence": {"Geography": {"details": {"places_shared": [
+        {"a": {"name": "Moscow", "type": "place", "variants": []},
+         "b": {"name": "Ankara", "type": "place", "variants": []}}]}}}}
+    sh = shared_terms(a, b, evidence)
+    assert [(e["a"], e["b"]) for e in sh["shared"]["person"]] == [("Ali Mamlouk", "Ali Mamluk")]
+    assert [(e["a"], e["b"]) for e in sh["shared"]["place"]] == [("Moscow", "Ankara")]
+    assert sh["shared"]["date"] == [{"value": "2020-01-13", "a": "Monday", "b": "13 January"}]
+    assert sh["terms_a"] == {"Ali Mamlouk": "person", "Moscow": "place", "Monday": "date"}
+    assert sh["terms_b"]["13 January"] == "date" and sh["terms_b"]["Ali Mamluk"] == "person"
+
+
 def test_score_bars_draw_similar_longer():
     bars = {b["name"]: b for b in score_bars({"Geography": 1.0, "Time": 4.0, "Overall": 2.5})}
     assert bars["Geography"]["width"] > bars["Overall"]["width"] > bars["Time"]["width"]
