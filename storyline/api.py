@@ -354,31 +354,17 @@ class StorylineService:
         return out[offset : offset + limit], len(out)
 
     def get_storyline(self, line_id: str) -> dict[str, Any]:
-        """A storyline with its stories in time order (each with its first report)."""
+        """A storyline with its stories in time order (each with its first report and
+        key statement)."""
+        from .story import build_storyline
+
         with self._lock:
-            story_ids = self.store.storyline_story_ids(line_id)
-            summaries = {s.id: s for s in self.store.list_stories(storyline_id=line_id)}
-        idx = self._build_index()
-        stories = []
-        for sid in story_ids:
-            s = summaries.get(sid)
-            if s is None:
-                continue
-            rows = idx.rows_by_story.get(sid, [])
-            with self._lock:
-                arts = self.store.get_articles([r["id"] for r in rows[:1]])
-            first = arts[0] if arts else None
-            key = _key_statement(first) if first else None
-            d = s.to_dict()
-            d["headline"] = _headline(s.label, rows)
-            d["outlets"] = sorted({r["outlet"] for r in rows if r["outlet"]}, key=str.casefold)
-            d["first_report"] = _row_brief(rows[0]) if rows else None
-            d["key_statement"] = key
-            stories.append(d)
-        if not stories:
-            raise NotFound(f"no storyline {line_id!r}")
-        stories.sort(key=lambda x: x["first_date"] or "9999")
-        return {"id": line_id, "headline": stories[0]["headline"], "stories": stories}
+            view = build_storyline(self.store, line_id).to_dict()
+        stories = view["stories"]
+        for st in stories:
+            st["headline"] = st["label"] or st["first_report"]["title"]
+        return {"id": line_id, "headline": stories[0]["headline"], "stories": stories,
+                "svg": _storyline_layout(stories)}
 
     def get_story(self, story_id: str) -> dict[str, Any]:
         """A story with its articles and timeline (a fresh copy of the top level)."""
@@ -394,6 +380,8 @@ class StorylineService:
             return dict(story)
 
     def _load_story(self, story_id: str) -> dict[str, Any]:
+        from .story import timeline_of
+
         with self._lock:
             sid = self.store.resolve_story(story_id)
             row = self.store.get_story(sid)
@@ -402,14 +390,16 @@ class StorylineService:
                 "WHERE story_id = ?", (sid,))}
         if not arts:
             raise NotFound(f"no story {story_id!r}")
-        timeline = build_timeline_view(arts, dup_rows)
+        timeline = timeline_of(arts, dup_rows, story_id=sid, storyline_id=row.storyline_id,
+                               label=row.label)
         return {
             "id": sid,
             "requested_id": story_id,
             "storyline_id": row.storyline_id,
             "label": row.label,
-            "headline": row.label or arts[0].title,
-            "timeline": timeline,
+            "headline": row.label or timeline.first_report.title,
+            "timeline": timeline.to_dict(),
+            "view": timeline_view(timeline, {a.id: a for a in arts}),
         }
 
     def get_article(self, article_id: str) -> Article:
@@ -689,61 +679,62 @@ def _is_denial(cues: Iterable[str]) -> bool:
     return any(c.startswith("denial") for c in cues)
 
 
-def build_timeline_view(articles: Sequence[Article], dup_groups: dict[str, str | None]) -> dict[str, Any]:
-    """Timeline data of a story: its reports by date, per outlet, with firmness and
-    what each report adds (new people, places or dates compared with earlier reports).
+def _firmness_of(statements: Sequence[Any]) -> str:
+    """One report's stance: denied if it denies, hedged if it mostly hedges, else asserted."""
+    values = [getattr(s.firmness, "value", s.firmness) for s in statements]
+    if "denied" in values:
+        return "denied"
+    hedged = values.count("hedged")
+    return "hedged" if hedged and hedged >= values.count("asserted") else "asserted"
 
-    Uses :func:`storyline.story.build_timeline` facts when that module provides
-    them; the per-report layout here is what the pages and the SVG need.
-    """
-    seen_keys: set[str] = set()
-    seen_dates: set[dt.date] = set()
+
+def timeline_view(timeline: Any, articles: dict[str, Article]) -> dict[str, Any]:
+    """What the story page shows of a :class:`storyline.story.Timeline`: reports with
+    their copies, each one's stance, and the SVG layout (time across, outlets down;
+    copies are drawn in their own outlet's row at their own date)."""
     reports = []
-    groups: dict[str, list[str]] = {}
-    for a in articles:
-        g = dup_groups.get(a.id) or a.id
-        groups.setdefault(g, []).append(a.id)
-    for i, a in enumerate(articles):
-        keys = {f"{e.type.value}:{e.key or e.canonical.casefold()}" for e in a.entities}
-        dates = {m.value for m in a.dates if m.value is not None and m.granularity == "day"}
-        new_keys = keys - seen_keys
-        new_dates = dates - seen_dates
-        hedged = sum(1 for s in a.statements if s.hedged)
-        asserted = sum(1 for s in a.statements if not s.hedged)
-        denial = any(_is_denial(s.cues) for s in a.statements)
-        group = dup_groups.get(a.id) or a.id
-        copy_of = None
-        if len(groups.get(group, [])) > 1 and groups[group][0] != a.id:
-            copy_of = groups[group][0]
-        new_names = sorted(
-            {e.canonical for e in a.entities
-             if f"{e.type.value}:{e.key or e.canonical.casefold()}" in new_keys}, key=str.casefold
-        )
-        development = i == 0 or (copy_of is None and (len(new_keys) >= 2 or bool(new_dates) or denial))
-        firmness = "denial" if denial else ("hedged" if hedged > asserted else "asserted")
-        statements = [
-            {"text": s.text, "hedged": s.hedged, "cues": s.cues, "source": s.source,
-             "denial": _is_denial(s.cues)}
-            for s in a.statements
-            if s.text.strip() != a.title.strip()  # the title restated adds nothing
-        ][:4]
+    entries = []
+    for i, r in enumerate(timeline.reports):
+        own = [s for s in r.statements if s.article_id == r.article_id]
+        stance = _firmness_of(own)
+        copies = []
+        for c in r.copies:
+            art = articles.get(c["article_id"])
+            date = art.published.value.isoformat() if art and art.published.value else None
+            c_stance = _firmness_of([s for s in r.statements if s.article_id == c["article_id"]])
+            copies.append({"id": c["article_id"], "outlet": c["outlet"], "published": date,
+                           "firmness": c_stance})
+            entries.append({"id": c["article_id"], "outlet": c["outlet"], "published": date,
+                            "firmness": c_stance, "development": False, "first": False,
+                            "is_copy": True, "title": art.title if art else r.title})
+        published = r.date.isoformat() if r.date else None
         reports.append({
-            "id": a.id, "title": a.title, "outlet": a.outlet or "unknown outlet",
-            "url": a.url, "language": a.language,
-            "published": a.published.value.isoformat() if a.published.value else None,
-            "date_method": a.published.method.value,
-            "first": i == 0, "development": development, "firmness": firmness,
-            "hedged": hedged, "asserted": asserted, "copy_of": copy_of,
-            "new_names": new_names[:8], "new_dates": sorted(d.isoformat() for d in new_dates)[:5],
-            "statements": statements,
+            "id": r.article_id, "title": r.title, "outlet": r.outlet, "url": r.url,
+            "language": r.language, "published": published, "date_method": r.date_method,
+            "first": i == 0, "development": r.development, "firmness": stance, "copies": copies,
+            "new_names": [*r.new_actors, *r.new_places][:8], "new_dates": r.new_dates[:5],
+            "statements": [
+                {"text": s.text, "firmness": s.firmness.value, "cues": s.cues, "source": s.source}
+                for s in own if s.text.strip() != r.title.strip()  # the title restated adds nothing
+            ][:3],
         })
-        seen_keys |= keys
-        seen_dates |= dates
+        entries.append({"id": r.article_id, "outlet": r.outlet, "published": published,
+                        "firmness": stance, "development": r.development, "first": i == 0,
+                        "is_copy": False, "title": r.title})
+    entries.sort(key=lambda e: (e["published"] or "9999", e["is_copy"]))
     outlets: list[str] = []
-    for r in reports:
-        if r["outlet"] not in outlets:
-            outlets.append(r["outlet"])
-    return {"reports": reports, "outlets": outlets, "svg": _timeline_layout(reports, outlets)}
+    for e in entries:
+        if e["outlet"] not in outlets:
+            outlets.append(e["outlet"])
+    disagreements = [
+        {"actors": d.actors,
+         "statements": [{"outlet": s.outlet, "article_id": s.article_id, "text": s.text,
+                         "firmness": s.firmness.value,
+                         "date": s.date.isoformat() if s.date else None} for s in d.statements]}
+        for d in timeline.disagreements
+    ]
+    return {"reports": reports, "outlets": outlets, "n_articles": len(entries),
+            "disagreements": disagreements, "svg": _timeline_layout(entries, outlets)}
 
 
 def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) -> dict[str, Any]:
@@ -753,7 +744,7 @@ def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) 
     dated = [_parse_date(r["published"]) for r in reports]
     known = [d for d in dated if d is not None]
     has_undated = any(d is None for d in dated)
-    plot_right = width - right - (70 if has_undated else 0)
+    plot_right = width - right - (110 if has_undated else 0)
     if known:
         lo, hi = min(known), max(known)
         if lo == hi:
@@ -764,7 +755,7 @@ def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) 
 
     def x_of(d: dt.date | None) -> float:
         if d is None or lo is None:
-            return float(width - right - 30)
+            return float(width - right - 25)
         return left + (plot_right - left) * (d - lo).days / span
 
     rows = {o: i for i, o in enumerate(outlets)}
@@ -778,7 +769,7 @@ def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) 
         marks.append({
             "x": round(x + bump * 9, 1), "y": top + row * row_h + row_h / 2,
             "id": r["id"], "firmness": r["firmness"], "development": r["development"],
-            "first": r["first"], "is_copy": r["copy_of"] is not None,
+            "first": r["first"], "is_copy": r["is_copy"],
             "label": f"{r['published'] or 'undated'} · {r['outlet']} · {r['title']}",
         })
     ticks = []
@@ -792,8 +783,48 @@ def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) 
         "width": width, "height": height, "left": left, "plot_right": plot_right,
         "rows": [{"label": o, "y": top + i * row_h + row_h / 2} for i, o in enumerate(outlets)],
         "marks": marks, "ticks": ticks, "axis_y": top + len(outlets) * row_h + 8,
-        "undated_x": (width - right - 30) if has_undated else None,
+        "undated_x": (width - right - 25) if has_undated else None,
     }
+
+
+def _storyline_layout(stories: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Positions for the storyline SVG: time across, one row per story (a bar from
+    its first to its last report)."""
+    left, right, top, row_h, width = 40, 40, 16, 30, 960
+    dates = [d for st in stories for d in (_parse_date(st["first_date"]), _parse_date(st["last_date"])) if d]
+    if not dates:
+        return {"width": width, "height": 0, "rows": [], "ticks": [], "axis_y": 0}
+    lo, hi = min(dates), max(dates)
+    if lo == hi:
+        lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
+    span = (hi - lo).days
+
+    def x_of(d: dt.date) -> float:
+        return round(left + (width - left - right) * (d - lo).days / span, 1)
+
+    rows = []
+    for i, st in enumerate(stories):
+        first, last = _parse_date(st["first_date"]), _parse_date(st["last_date"])
+        if first is None:
+            continue
+        x1, x2 = x_of(first), x_of(last or first)
+        y = top + i * row_h + row_h / 2
+        firm = (st.get("key_statement") or {}).get("firmness", "asserted")
+        rows.append({"id": st["story_id"], "x1": x1, "x2": max(x2, x1 + 4), "y": y, "firmness": firm,
+                     "label": st["headline"], "anchor": "end" if x1 > width * 0.6 else "start",
+                     "tx": x1 - 8 if x1 > width * 0.6 else x2 + 8,
+                     "title": f"{st['first_date']} · {st['headline']}"})
+    axis_y = top + len(stories) * row_h + 6
+    ticks = []
+    years = range(lo.year, hi.year + 2)
+    for yv in years:
+        d = dt.date(yv, 1, 1)
+        if lo <= d <= hi:
+            ticks.append({"x": x_of(d), "label": str(yv)})
+    if not ticks:
+        ticks = [{"x": x_of(lo), "label": lo.isoformat()}, {"x": x_of(hi), "label": hi.isoformat()}]
+    return {"width": width, "height": axis_y + 26, "rows": rows, "ticks": ticks, "axis_y": axis_y,
+            "left": left, "right": width - right}
 
 
 _WORD_EDGE = r"(?<![\w])({})(?![\w])"
@@ -1223,7 +1254,7 @@ def create_app(
         """A story with its timeline: reports by date, per outlet, hedged or asserted,
         new developments. A merged story's old id answers with the surviving story."""
         story = service.get_story(story_id)
-        story["timeline"] = {k: v for k, v in story["timeline"].items() if k != "svg"}
+        story.pop("view")
         return story
 
     @app.get("/api/storylines", tags=["stories"], response_model=Page)
@@ -1295,9 +1326,11 @@ def create_app(
         story = service.get_story(story_id)
         if story["id"] != story_id:
             return RedirectResponse(f"/stories/{story['id']}", status_code=307)
-        reports = story["timeline"]["reports"]
-        pairs = [(reports[0], r) for r in reports[1:] if r["copy_of"] is None][:6]
-        return page(request, "story.html", story=story, tl=story["timeline"], pairs=pairs, nav="stories")
+        view = story["view"]
+        reports = view["reports"]
+        others = [*reports[1:], *[{**c, "title": reports[0]["title"]} for c in reports[0]["copies"]]]
+        pairs = [(reports[0], r) for r in others][:8]
+        return page(request, "story.html", story=story, tl=view, pairs=pairs, nav="stories")
 
     @app.get("/storylines/{line_id}", include_in_schema=False)
     def ui_storyline(request: Request, line_id: str) -> HTMLResponse:
@@ -1309,7 +1342,8 @@ def create_app(
         story_id, line_id = service.article_story(article_id)
         others = []
         if story_id:
-            others = [r for r in service.get_story(story_id)["timeline"]["reports"] if r["id"] != a.id]
+            view = service.get_story(story_id)["view"]
+            others = [x for r in view["reports"] for x in (r, *r["copies"]) if x["id"] != a.id]
         return page(request, "article.html", a=a, story_id=story_id, storyline_id=line_id,
                     others=others, nav="")
 

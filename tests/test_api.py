@@ -164,7 +164,7 @@ def test_huge_bodies_are_413(client):
 
 def test_get_article_and_404(client, stories):
     story = client.get(f"/api/stories/{stories[0]['id']}").json()
-    aid = story["timeline"]["reports"][0]["id"]
+    aid = story["timeline"]["first_report"]
     a = client.get(f"/api/articles/{aid}").json()
     assert a["id"] == aid and a["body"] and a["story_id"] == story["id"]
     assert _error(client.get("/api/articles/no-such-article"), 404)["code"] == "not_found"
@@ -209,14 +209,27 @@ def test_story_list_filters(client, stories):
 def test_story_has_a_timeline(client, stories):
     big = max(stories, key=lambda s: s["n_articles"])
     story = client.get(f"/api/stories/{big['id']}").json()
-    reports = story["timeline"]["reports"]
-    assert len(reports) == big["n_articles"] >= 2
-    dated = [r["published"] for r in reports if r["published"]]
+    tl = story["timeline"]
+    reports = tl["reports"]
+    # every article is a report or a copy folded under one
+    assert sum(1 + len(r["copies"]) for r in reports) == big["n_articles"] >= 2
+    dated = [r["date"] for r in reports if r["date"]]
     assert dated == sorted(dated)
-    assert reports[0]["first"] and reports[0]["development"]
-    assert all(r["firmness"] in {"asserted", "hedged", "denial"} for r in reports)
-    assert set(story["timeline"]["outlets"]) == {r["outlet"] for r in reports}
+    assert tl["first_report"] == reports[0]["article_id"] and reports[0]["development"]
+    assert set(tl["developments"]) == {r["article_id"] for r in reports if r["development"]}
+    firmness = {s["firmness"] for r in reports for s in r["statements"]}
+    assert firmness and firmness <= {"asserted", "hedged", "denied"}
+    assert set(tl["outlets"]) == {o for r in reports for o in r["outlets"]}
     _error(client.get("/api/stories/s-nope"), 404)
+
+
+def test_story_with_a_denial_shows_the_disagreement(client):
+    hits = client.get("/api/stories", params={"q": "Valorin Gerland", "limit": 200}).json()["items"]
+    timelines = [client.get(f"/api/stories/{s['id']}").json()["timeline"] for s in hits]
+    denied = [tl for tl in timelines
+              if any(st["firmness"] == "denied" for r in tl["reports"] for st in r["statements"])]
+    assert denied, "the demo's denied plant closure should carry a denial"
+    assert any(tl["disagreements"] for tl in denied)
 
 
 def test_storylines(client):
@@ -259,7 +272,8 @@ DIMS = {"Geography", "Entities", "Time", "Narrative", "Style", "Tone", "Overall"
 def test_compare_stored_articles(client, stories):
     big = max(stories, key=lambda s: s["n_articles"])
     reports = client.get(f"/api/stories/{big['id']}").json()["timeline"]["reports"]
-    a, b = reports[0]["id"], reports[1]["id"]
+    ids = [x for r in reports for x in (r["article_id"], *(c["article_id"] for c in r["copies"]))]
+    a, b = ids[0], ids[1]
     r = client.post("/api/compare", json={"a": a, "b": b})
     assert r.status_code == 200, r.text
     out = r.json()

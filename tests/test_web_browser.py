@@ -96,15 +96,19 @@ def test_click_through_list_story_compare_search(live_server, page):
     # the timeline: one mark per report, one row per outlet, first report ringed
     reports = pg.locator("#reports > li")
     n_reports = reports.count()
-    assert n_reports >= 2
+    n_copies = pg.locator("#reports .copies-of a").count()
+    assert n_reports + n_copies >= 2
     svg = pg.locator("#timeline-svg")
-    assert svg.locator("a.mark").count() == n_reports
-    assert svg.locator("text.outlet").count() == len(set(reports.locator(".outlet").all_inner_texts()))
+    assert svg.locator("a.mark").count() == n_reports + n_copies  # one mark per article
+    assert svg.locator("a.mark.copy").count() == n_copies
+    outlets = set(reports.locator(".meta .outlet").all_inner_texts())
+    outlets |= set(pg.locator("#reports .copies-of a").all_inner_texts())
+    assert svg.locator("text.outlet").count() == len(outlets)  # one row per outlet
     assert svg.locator("a.mark.development circle.ring").count() >= 1
     assert "first report" in reports.nth(0).inner_text().lower()
     for i in range(n_reports):
         classes = reports.nth(i).get_attribute("class") or ""
-        assert {"asserted", "hedged", "denial"} & set(classes.split())
+        assert {"asserted", "hedged", "denied"} & set(classes.split())
     _shot(pg, "story")
 
     # compare the first report with another report

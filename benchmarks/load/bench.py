@@ -154,7 +154,9 @@ def scenario_urls(base: str) -> dict[str, list[str]]:
     ids: list[str] = []
     for s in stories:
         reports = httpx.get(f"{base}/api/stories/{s['id']}", timeout=60).json()["timeline"]["reports"]
-        ids.extend(r["id"] for r in reports)
+        for r in reports:
+            ids.append(r["article_id"])
+            ids.extend(c["article_id"] for c in r["copies"])
     pairs = [f"/compare?{httpx.QueryParams({'a': a, 'b': b})}" for a, b in itertools.combinations(ids, 2)]
     return {"story": story_urls, "compare": pairs}
 
