@@ -478,91 +478,11 @@ class StorylineService:
 
 
 def ingest_into_store(store: Store, articles: Sequence[Article], settings: Settings) -> dict[str, bool]:
-    """Store and cluster analysed articles -> {article id: newly added}.
+    """Store and cluster analysed articles -> {article id: newly added}
+    (:func:`storyline.store.ingest_articles`, one transaction)."""
+    from .store import ingest_articles
 
-    Uses the store's own clustering ingest when the store package provides one
-    (``storyline.store.ingest_articles``); otherwise clusters here with
-    :class:`storyline.cluster.StoryClusterer`, rebuilt from the stored vectors.
-    """
-    from . import store as store_pkg
-
-    fn = getattr(store_pkg, "ingest_articles", None)
-    if fn is not None:
-        result = fn(store, list(articles), settings)
-        if isinstance(result, dict):
-            return {str(k): bool(v) for k, v in result.items()}
-        return {a.id: True for a in articles}
-    return _cluster_ingest(store, articles, settings)
-
-
-_CLUSTERERS: dict[int, Any] = {}
-_CLUSTER_LOCK = threading.Lock()
-
-
-def _clusterer_for(store: Store, dim: int) -> Any:
-    """The in-memory clusterer of a store, rebuilt from what the store holds."""
-    from .cluster import CLUSTER_VIEW, DocFeatures, StoryClusterer
-
-    c = _CLUSTERERS.get(id(store))
-    if c is not None and c[0] is store:
-        return c[1]
-    clusterer = StoryClusterer(dim=dim)
-    ids, arr, _spec = store.load_vectors(CLUSTER_VIEW)
-    vec_of = {aid: arr[i] for i, aid in enumerate(ids)}
-    sigs = {aid: values for aid, _s, values in store.load_signatures()}
-    lines = {r["id"]: r["storyline_id"] for r in store._query("SELECT id, storyline_id FROM stories")}
-    for aid, feats, story, dup in store.load_cluster_features():
-        if aid not in vec_of or story is None:
-            continue
-        sid = store.resolve_story(story)
-        clusterer.restore(DocFeatures.from_dict(feats), vec_of[aid], sid, lines.get(sid),
-                          sigs.get(aid), dup)
-    _CLUSTERERS[id(store)] = (store, clusterer)
-    return clusterer
-
-
-def _cluster_ingest(store: Store, articles: Sequence[Article], settings: Settings) -> dict[str, bool]:
-    from .cluster import CLUSTER_VIEW, doc_features, embed_articles, sign_article, stream_order
-    from .represent import load_embedder
-
-    out = {a.id: False for a in articles}
-    fresh: dict[str, Article] = {}
-    for a in articles:
-        if a.id not in fresh and not store.has_article(a.id):
-            fresh[a.id] = a
-    new = list(fresh.values())
-    if not new:
-        return out
-    emb = load_embedder(settings.embedding_model, settings.embedding_threads)
-    vectors = embed_articles(new, model=settings.embedding_model, threads=settings.embedding_threads)
-    sig_spec = f"minhash/{settings.minhash_perm}/{settings.minhash_seed}"
-    with _CLUSTER_LOCK:
-        clusterer = _clusterer_for(store, int(vectors.shape[1]))
-        for i in stream_order(new):
-            a = new[i]
-            doc = doc_features(a)
-            sig = sign_article(a, num_perm=settings.minhash_perm)
-            decision = clusterer.add(doc, vectors[i], sig)
-            changes, line_merges = clusterer.pop_changes()
-            with store.transaction() as conn:
-                store.add_article(
-                    a, vectors={CLUSTER_VIEW: (emb.spec.key, vectors[i])}, signature=(sig_spec, sig),
-                    features=doc.to_dict(), story_id=decision.story_id,
-                    dup_group=clusterer.dup_group_of(a.id),
-                )
-                for ch in changes:
-                    if ch.merged_into is None:
-                        store.save_story(ch.story_id, ch.storyline_id)
-                for ch in changes:
-                    if ch.merged_into is not None:
-                        store.save_story(ch.merged_into, ch.storyline_id)
-                        store.merge_story(ch.story_id, ch.merged_into)
-                for gone, kept in line_merges:
-                    conn.execute("INSERT OR IGNORE INTO storylines (id, created) VALUES (?, ?)",
-                                 (kept, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
-                    conn.execute("UPDATE stories SET storyline_id = ? WHERE storyline_id = ?", (kept, gone))
-            out[a.id] = True
-    return out
+    return ingest_articles(store, list(articles), settings)
 
 
 def analyze_for_compare(item: ArticleIn, settings: Settings) -> Article:
@@ -615,10 +535,10 @@ def comparison_to_dict(result: Any) -> dict[str, Any]:
             "summary": getattr(ev, "summary", str(ev)),
             "details": _jsonable(getattr(ev, "details", {})),
         }
-    data = _jsonable(data)
-    data["scores"] = scores
-    data["evidence"] = evidence
-    return data
+    out: dict[str, Any] = _jsonable(data)
+    out["scores"] = scores
+    out["evidence"] = evidence
+    return out
 
 
 def _jsonable(obj: Any) -> Any:
@@ -745,12 +665,12 @@ def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) 
     known = [d for d in dated if d is not None]
     has_undated = any(d is None for d in dated)
     plot_right = width - right - (110 if has_undated else 0)
+    lo: dt.date | None = None
+    hi: dt.date | None = None
     if known:
         lo, hi = min(known), max(known)
         if lo == hi:
             lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
-    else:
-        lo = hi = None
     span = (hi - lo).days if lo and hi else 1
 
     def x_of(d: dt.date | None) -> float:
@@ -1188,7 +1108,7 @@ def create_app(
     # -- JSON API --------------------------------------------------------------
 
     write = [Depends(require_token)]
-    err = {
+    err: dict[int | str, dict[str, Any]] = {
         400: {"description": "Malformed JSON"},
         401: {"description": "Missing or wrong bearer token"},
         413: {"description": "Request body too large"},
