@@ -152,7 +152,7 @@ def serve(
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
     config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
 ) -> None:
-    """Serve the HTTP API (/api, OpenAPI at /api/docs) and the web UI.
+    """Serve the HTTP API (/api, OpenAPI schema at /api/openapi.json) and the web UI.
 
     Write endpoints need `Authorization: Bearer <token>`; the token is $STORYLINE_TOKEN,
     or a fresh one printed at start.
@@ -176,6 +176,356 @@ def serve(
     err_console.print(f"write token: {escape(shown)}")
     err_console.print(f"  e.g. curl -H 'Authorization: Bearer {escape(shown)}' -d @article.json {url}api/articles")
     uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def compare(
+    a: Optional[Path] = typer.Argument(None, help="First article (any file `read` takes)."),
+    b: Optional[Path] = typer.Argument(None, help="Second article."),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    pairs: Optional[Path] = typer.Option(None, "--pairs", help="Batch: CSV/JSONL with pair_id, text1, text2."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Batch: output JSON lines file."),
+    evidence: bool = typer.Option(False, "--evidence", help="Batch: also write the evidence of each pair."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+) -> None:
+    """Compare two articles on the seven SemEval dimensions (1 = very similar .. 4 = very dissimilar), with evidence.
+
+    Batch form: `storyline compare --pairs FILE -o OUT.jsonl` (bad rows are reported and skipped).
+    """
+    from .compare import compare_articles, compare_pairs_file, read_first_article
+    from .errors import InputError, StorylineError
+
+    settings = load_settings(config)
+    if pairs is not None:
+        if a is not None or b is not None or out is None:
+            err_console.print("[red]error[/red] use either `compare A B` or `compare --pairs FILE -o OUT`")
+            raise typer.Exit(2)
+        try:
+            with _progress(-1, "comparing") as progress:
+                task = progress.add_task("compare", total=None)
+                report = compare_pairs_file(pairs, out, settings, evidence=evidence,
+                                            on_pair=lambda: progress.advance(task))
+        except StorylineError as exc:
+            err_console.print(f"[red]error[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
+        for where, reason in report.skipped:
+            err_console.print(f"[red]skipped[/red] {escape(str(pairs))}:{escape(where)}: {escape(reason)}")
+        err_console.print(f"{report.written} pair(s) written to {escape(str(out))}, {len(report.skipped)} skipped")
+        if report.written == 0 and report.skipped:
+            raise typer.Exit(2)
+        if report.skipped:
+            raise typer.Exit(1)
+        return
+    if a is None or b is None:
+        err_console.print("[red]error[/red] give two files A B, or --pairs FILE -o OUT")
+        raise typer.Exit(2)
+    try:
+        art_a, art_b = read_first_article(a, settings), read_first_article(b, settings)
+        result = compare_articles(art_a, art_b, settings)
+    except InputError as exc:
+        err_console.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    except StorylineError as exc:
+        err_console.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from .compare import describe_score
+
+    console.print(f"[bold]A[/bold] {escape(art_a.title)} [dim]({escape(str(a))})[/dim]")
+    console.print(f"[bold]B[/bold] {escape(art_b.title)} [dim]({escape(str(b))})[/dim]")
+    table = Table(title="1 = very similar .. 4 = very dissimilar", title_justify="left", show_lines=True)
+    table.add_column("dimension", style="bold cyan")
+    table.add_column("score", justify="right")
+    table.add_column("evidence", overflow="fold")
+    for dim, score in result.scores.items():
+        ev = result.evidence[dim].summary.split(": ", 1)[-1]
+        table.add_row(dim.value, f"{score:.2f}\n[dim]{describe_score(score)}[/dim]", escape(ev))
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- store commands
+# (ingest, errors, stories, story, storyline, search, cluster): thin shells over
+# storyline.store, storyline.story and storyline.cluster.
+
+DB_HELP = "Store file (default: $STORYLINE_DB or the per-user store)."
+
+
+def _open_store(db: Optional[Path]) -> Any:
+    from .errors import StorylineError
+    from .store import Store
+
+    try:
+        return Store(db)
+    except StorylineError as exc:
+        err_console.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: Exception) -> None:
+    err_console.print(f"[red]error[/red] {escape(str(exc))}")
+    raise typer.Exit(2) from exc
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders, in any format `read` takes."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Articles per transaction."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Read, analyse, cluster and store articles.
+
+    Ingesting the same article twice changes nothing; an interrupted ingest, run
+    again, finishes the job. Failed records are kept with their reason (`storyline errors`).
+    """
+    from .errors import StorylineError
+    from .store import ingest_paths
+
+    settings = load_settings(config)
+    store = _open_store(db)
+    try:
+        with _progress(0, "ingesting") as progress:
+            task = progress.add_task("ingest", total=None)
+            seen = [0]
+
+            def on_progress(rep: Any) -> None:
+                n = rep.records + rep.skipped
+                progress.advance(task, n - seen[0])
+                seen[0] = n
+
+            report = ingest_paths(
+                store, paths, settings, batch_size=batch_size, on_progress=on_progress,
+                total=lambda n: progress.update(task, total=n),
+            )
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        stories_now = store.count_stories()
+        store.close()
+    if as_json:
+        print(json.dumps({**report.to_dict(), "stories": stories_now}, ensure_ascii=False))
+    else:
+        err_console.print(
+            f"{report.added} new article(s), {report.existing} already stored, "
+            f"{report.copies} near-duplicate copies, {report.failed} failed, "
+            f"{report.skipped} skipped (done before); {stories_now} stories in {escape(str(store.path))}"
+        )
+        for line in report.failures:
+            err_console.print(f"[red]failed[/red] {escape(line)}")
+    if report.added + report.existing + report.skipped == 0 and report.failed:
+        raise typer.Exit(2)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def errors(
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List the records that could not be ingested, with the reason."""
+    store = _open_store(db)
+    rows = store.failures()
+    store.close()
+    if as_json:
+        for r in rows:
+            print(json.dumps(r.__dict__, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} failed record(s)", title_justify="left")
+    for col in ("source", "stage", "reason", "first seen", "times"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(escape(r.source), r.stage, escape(r.reason), r.first_seen, str(r.count))
+    console.print(table)
+
+
+@app.command()
+def stories(
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many stories."),
+    min_articles: int = typer.Option(1, "--min-articles", min=1, help="Hide smaller stories."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List stories, newest first: dates spanned, articles, outlets, languages, storyline."""
+    store = _open_store(db)
+    rows = store.list_stories(min_articles=min_articles, limit=limit)
+    total = store.count_stories()
+    store.close()
+    if as_json:
+        for s in rows:
+            print(json.dumps(s.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"{total} stories", title_justify="left")
+    for col in ("story", "dates", "articles", "outlets", "languages", "storyline", "headline"):
+        table.add_column(col, overflow="fold")
+    for s in rows:
+        span = s.first_date or "undated"
+        if s.last_date and s.last_date != s.first_date:
+            span = f"{s.first_date} .. {s.last_date}"
+        arts = f"{s.n_articles}" + (f" ({s.n_copies} copies)" if s.n_copies else "")
+        table.add_row(s.id, span, arts, str(s.n_outlets), ", ".join(s.languages),
+                      s.storyline_id or "", escape(s.label or ""))
+    console.print(table)
+
+
+_FIRM_STYLE = {"asserted": "green", "hedged": "yellow", "denied": "red"}
+
+
+@app.command()
+def story(
+    story_id: str = typer.Argument(..., help="A story id (from `storyline stories`)."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
+) -> None:
+    """A story's timeline: reports by date, first report, developments, who said what how firmly, disagreements."""
+    from .errors import StorylineError
+    from .story import build_timeline
+
+    store = _open_store(db)
+    try:
+        tl = build_timeline(store, story_id)
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(tl.to_dict(), ensure_ascii=False, indent=2))
+        return
+    span = f"{tl.first_date or 'undated'} .. {tl.last_date or 'undated'}"
+    console.print(Panel(
+        f"{span} · {sum(1 + len(r.copies) for r in tl.reports)} article(s) · "
+        f"outlets: {escape(', '.join(tl.outlets))} · languages: {', '.join(tl.languages)}\n"
+        f"storyline: {tl.storyline_id}",
+        title=f"[bold]{escape(tl.label or tl.first_report.title)}[/bold] ({tl.story_id})", title_align="left",
+    ))
+    table = Table(title="timeline", title_justify="left", show_lines=True)
+    for col in ("date", "outlet(s)", "report", "what it adds", "statements (firmness)"):
+        table.add_column(col, overflow="fold")
+    for i, r in enumerate(tl.reports):
+        kind = "[bold]first report[/bold]" if i == 0 else ("[cyan]new development[/cyan]" if r.development else "follow-up")
+        adds = "; ".join(x for x in (
+            ", ".join(r.new_actors[:6]), ", ".join(r.new_places[:6]), ", ".join(r.new_dates[:4])) if x)
+        stmts = "\n".join(
+            f"[{_FIRM_STYLE[s.firmness.value]}]{s.firmness.value}[/]: {escape(s.text[:160])}"
+            for s in r.statements if s.outlet == r.outlet
+        )[:1200]
+        date = f"{r.date or 'undated'}" + (" (est.)" if r.date_method == "estimate" else "")
+        table.add_row(date, escape(" + ".join(r.outlets)), f"{kind}\n{escape(r.title)}", escape(adds), stmts)
+    console.print(table)
+    for d in tl.disagreements:
+        dis = Table(title=f"outlets differ about {escape(', '.join(d.actors))}", title_justify="left")
+        dis.add_column("outlet")
+        dis.add_column("firmness")
+        dis.add_column("statement", overflow="fold")
+        for s in d.statements:
+            dis.add_row(escape(s.outlet), f"[{_FIRM_STYLE[s.firmness.value]}]{s.firmness.value}[/]", escape(s.text))
+        console.print(dis)
+
+
+@app.command("storyline")
+def storyline_cmd(
+    storyline_id: str = typer.Argument(..., help="A storyline id (from `storyline stories`)."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the storyline as JSON."),
+) -> None:
+    """A storyline: its stories in time order, each with its first report and key statement."""
+    from .errors import StorylineError
+    from .story import build_storyline
+
+    store = _open_store(db)
+    try:
+        view = build_storyline(store, storyline_id)
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"storyline {storyline_id}: {len(view.stories)} stories", title_justify="left", show_lines=True)
+    for col in ("dates", "story", "articles", "first report", "key statement"):
+        table.add_column(col, overflow="fold")
+    for b in view.stories:
+        span = f"{b.first_date or 'undated'}" + (f" .. {b.last_date}" if b.last_date and b.last_date != b.first_date else "")
+        fr = b.first_report
+        key = b.key_statement
+        key_txt = "" if key is None else f"[{_FIRM_STYLE[key['firmness']]}]{key['firmness']}[/] ({escape(key['outlet'])}): {escape(key['text'][:200])}"
+        table.add_row(span, f"{b.story_id}\n{escape(b.label or '')}", str(b.n_articles),
+                      f"{escape(fr['outlet'])}: {escape(fr['title'])}", key_txt)
+    console.print(table)
+
+
+@app.command()
+def search(
+    text: str = typer.Argument(..., help="Words to look for."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    semantic: bool = typer.Option(False, "--semantic", help="Rank by embedding similarity (any language) instead of words."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many hits."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """Search the stored articles: full text (FTS5, BM25) or semantic (--semantic)."""
+    from .errors import StorylineError
+
+    store = _open_store(db)
+    try:
+        if semantic:
+            from .cluster import CLUSTER_VIEW
+            from .represent import load_embedder
+
+            settings = load_settings(config)
+            emb = load_embedder(settings.embedding_model, settings.embedding_threads)
+            scored = store.search_vectors(emb.embed([text]).array[0], CLUSTER_VIEW, emb.spec.key, limit)
+            rows = {r["id"]: r for r in store.article_rows(
+                "WHERE id IN (%s)" % ",".join("?" * len(scored)), [a for a, _ in scored])} if scored else {}
+            hits = [{"article_id": a, "title": rows[a]["title"], "snippet": "", "score": round(s, 4),
+                     "story_id": rows[a]["story_id"], "published": rows[a]["published"],
+                     "outlet": rows[a]["outlet"]} for a, s in scored if a in rows]
+        else:
+            hits = [h.__dict__ for h in store.search_text(text, limit=limit)]
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    if as_json:
+        for h in hits:
+            print(json.dumps(h, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(hits)} hit(s)", title_justify="left", show_lines=True)
+    for col in ("score", "date", "outlet", "story", "article"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        body = escape(h["title"]) + (f"\n[dim]{escape(h['snippet'])}[/dim]" if h["snippet"] else "")
+        table.add_row(f"{h['score']:.3f}", h["published"] or "", escape(h["outlet"] or ""), h["story_id"] or "", body)
+    console.print(table)
+
+
+@app.command()
+def cluster(
+    docs: Path = typer.Argument(..., help="JSON lines: id, text (optional title, url, date, lang, outlet)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output JSON lines: id, story_id, storyline_id."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+) -> None:
+    """Batch form: cluster documents into stories and storylines without a store."""
+    from .cluster import cluster_file
+    from .errors import StorylineError
+
+    try:
+        report = cluster_file(docs, out, load_settings(config))
+    except StorylineError as exc:
+        _fail(exc)
+    for where, reason in report.skipped:
+        err_console.print(f"[red]skipped[/red] {escape(str(docs))}:{escape(where)}: {escape(reason)}")
+    if report.unanalysed:
+        err_console.print(f"{len(report.unanalysed)} document(s) clustered on their raw text (the pipeline refused them)")
+    err_console.print(f"{report.written} document(s) written to {escape(str(out))}")
+    if report.written == 0 and report.skipped:
+        raise typer.Exit(2)
+    if report.skipped:
+        raise typer.Exit(1)
 
 
 def main() -> None:

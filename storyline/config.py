@@ -43,8 +43,9 @@ class Settings:
     minhash_seed: int = 1
     shingle_size: int = 5
     # cluster
-    story_threshold: float = 0.5
-    storyline_threshold: float = 0.5
+    # probabilities of storyline.cluster's model (tuned on ECB+ dev, benchmarks/ecbplus)
+    story_threshold: float = 0.3
+    storyline_threshold: float = 0.2
     time_decay_days: float = 30.0
 
     def with_overrides(self, **changes: Any) -> Settings:

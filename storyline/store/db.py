@@ -146,11 +146,14 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open store: {exc}", source=target) from exc
         self._lock = threading.RLock()
+        # per-store state of the layers above (the live clusterer), dropped on close
+        self.extras: dict[str, Any] = {}
 
     # -- lifecycle ---------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
+        self.extras.clear()
         self._conn.close()
 
     def __enter__(self) -> Store:
@@ -440,6 +443,19 @@ class Store:
                 "UPDATE stories SET merged_into = ?, updated = ? WHERE id = ?", (into, _now(), old)
             )
             c.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
+
+    def merge_storyline(self, gone: str, kept: str) -> None:
+        """Move every story of storyline ``gone`` to storyline ``kept``."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO storylines (id, created, label) VALUES (?, ?, NULL)",
+                (kept, _now()),
+            )
+            c.execute("UPDATE stories SET storyline_id = ? WHERE storyline_id = ?", (kept, gone))
+
+    def story_rows(self) -> list[dict[str, Any]]:
+        """Every story row (live and merged)."""
+        return self._query("SELECT * FROM stories ORDER BY created, id")
 
     def resolve_story(self, story_id: str) -> str:
         """The live id of a story, following merges (an old id keeps working).

@@ -1,0 +1,1 @@
+"""ECB+ story clustering benchmark (BCubed P/R/F1, with baselines)."""
