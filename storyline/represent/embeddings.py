@@ -214,6 +214,8 @@ class Embedder:
                     out[i] = vec
         else:
             todo = list(range(len(fitted)))
+        # similar lengths batch together: the transformer pads a batch to its longest text
+        todo.sort(key=lambda i: len(fitted[i]))
         for start in range(0, len(todo), batch_size):
             idx = todo[start : start + batch_size]
             batch = [fitted[i] for i in idx]
