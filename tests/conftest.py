@@ -90,3 +90,16 @@ def comparator():
     from storyline.compare import load_comparator
 
     return load_comparator()
+
+
+@pytest.fixture(scope="session")
+def story_db(tmp_path_factory):
+    """A store file with the demo corpus and the seed pair, ingested once per session
+    through ``storyline.store.ingest_paths`` (the path of ``storyline ingest``)."""
+    from storyline.store import Store, ingest_paths
+
+    path = tmp_path_factory.mktemp("story-db") / "stories.db"
+    with Store(path) as store:
+        report = ingest_paths(store, [DEMO_DIR, SEED_DIR])
+    assert report.failed == 0, report.failures
+    return path
