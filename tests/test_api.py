@@ -382,3 +382,49 @@ def test_schemathesis_finds_no_server_error(live_server):
             pass
     assert not failures, "\n\n".join(failures[:5])
     assert len(calls) >= 10 and sum(calls.values()) >= 100, calls
+
+
+# -- the serve command ----------------------------------------------------------------
+
+
+def test_serve_makes_and_prints_a_token_when_none_is_set(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "STORYLINE_TOKEN"}
+    env["COLUMNS"] = "200"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storyline", "serve", "--db", str(tmp_path / "s.db"), "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        token = None
+        deadline = time.monotonic() + 60
+        while token is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if line.startswith("write token:"):
+                token = line.split(":", 1)[1].strip()
+        assert token and len(token) >= 24
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                httpx.get(f"{base}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        bad = b"{not json"
+        hdr = {"content-type": "application/json"}
+        assert httpx.post(f"{base}/api/articles", content=bad, headers=hdr).status_code == 401
+        r = httpx.post(f"{base}/api/articles", content=bad, headers={**hdr, "Authorization": f"Bearer {token}"})
+        assert r.status_code == 400  # past the token check, stopped by the JSON parser
+        assert httpx.get(f"{base}/api/stories").json()["total"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
