@@ -308,29 +308,25 @@ class StorylineService:
             out.append(d)
         return out[offset : offset + limit], len(out)
 
-    def list_storylines(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Storylines (with their stories' span), newest first."""
-        idx = self._build_index()
-        with self._lock:
-            summaries = self.store.list_stories()
+    def list_storylines(self, flt: StoryFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Storylines with at least one story matching the filter (and the span of
+        those stories), newest first."""
+        stories, _total = self.list_stories(flt, limit=10**9, offset=0)
         lines: dict[str, dict[str, Any]] = {}
-        for s in summaries:
-            lid = s.storyline_id or s.id
+        for s in stories:
+            lid = s["storyline_id"] or s["id"]
             line = lines.setdefault(
                 lid, {"id": lid, "stories": [], "n_articles": 0, "first_date": None,
                       "last_date": None, "languages": set(), "outlets": set()},
             )
-            rows = idx.rows_by_story.get(s.id, [])
-            line["stories"].append({"id": s.id, "headline": _headline(s.label, rows),
-                                    "first_date": s.first_date, "last_date": s.last_date,
-                                    "n_articles": s.n_articles})
-            line["n_articles"] += s.n_articles
-            line["languages"].update(s.languages)
-            line["outlets"].update(r["outlet"] for r in rows if r["outlet"])
-            if s.first_date and (line["first_date"] is None or s.first_date < line["first_date"]):
-                line["first_date"] = s.first_date
-            if s.last_date and (line["last_date"] is None or s.last_date > line["last_date"]):
-                line["last_date"] = s.last_date
+            line["stories"].append({k: s[k] for k in ("id", "headline", "first_date", "last_date", "n_articles")})
+            line["n_articles"] += s["n_articles"]
+            line["languages"].update(s["languages"])
+            line["outlets"].update(s["outlets"])
+            if s["first_date"] and (line["first_date"] is None or s["first_date"] < line["first_date"]):
+                line["first_date"] = s["first_date"]
+            if s["last_date"] and (line["last_date"] is None or s["last_date"] > line["last_date"]):
+                line["last_date"] = s["last_date"]
         out = []
         for line in lines.values():
             line["stories"].sort(key=lambda x: x["first_date"] or "9999")
@@ -1165,9 +1161,19 @@ def create_app(
         return story
 
     @app.get("/api/storylines", tags=["stories"], response_model=Page)
-    def list_storylines(limit: Limit = 20, offset: Offset = 0) -> Page:
-        """Storylines (stories linked over long gaps), newest first."""
-        items, total = service.list_storylines(limit, offset)
+    def list_storylines(
+        limit: Limit = 20,
+        offset: Offset = 0,
+        since: Annotated[dt.date | None, Query(description="With a story running on or after this date.")] = None,
+        until: Annotated[dt.date | None, Query(description="With a story begun on or before this date.")] = None,
+        language: Annotated[str | None, Query(max_length=20)] = None,
+        outlet: Annotated[str | None, Query(max_length=500)] = None,
+        q: Annotated[str | None, Query(max_length=500, description="Words in the stories' articles.")] = None,
+    ) -> Page:
+        """Storylines (stories linked over long gaps), newest first; the filters keep
+        the storylines with at least one matching story and show only those stories."""
+        flt = StoryFilter(since, until, language or None, outlet or None, q or None)
+        items, total = service.list_storylines(flt, limit, offset)
         return _page(items, total, limit, offset)
 
     @app.get("/api/storylines/{storyline_id}", tags=["stories"], responses={404: {"description": "No such storyline"}})
@@ -1224,7 +1230,7 @@ def create_app(
 
     @app.get("/storylines", include_in_schema=False)
     def ui_storylines(request: Request, offset: int = 0) -> HTMLResponse:
-        items, total = service.list_storylines(25, max(0, offset))
+        items, total = service.list_storylines(StoryFilter(), 25, max(0, offset))
         return page(request, "storylines.html", lines=items, total=total, offset=max(0, offset),
                     limit=25, params={}, nav="storylines")
 

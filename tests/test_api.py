@@ -241,6 +241,9 @@ def test_storylines(client):
     firsts = [s["first_date"] for s in line["stories"] if s["first_date"]]
     assert firsts == sorted(firsts)
     _error(client.get("/api/storylines/l-nope"), 404)
+    es = client.get("/api/storylines", params={"language": "es", "limit": 200}).json()["items"]
+    assert es and len(es) < len(page["items"])
+    assert all("es" in line["languages"] for line in es)
 
 
 def test_search(client):
