@@ -38,18 +38,12 @@ API_TOKEN = "test-token-0123456789"
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory):
-    """A store file holding the demo corpus, ingested and clustered once per session."""
-    from storyline.api import ingest_into_store
-    from storyline.config import Settings
-    from storyline.models import Failure
-    from storyline.pipeline import read_articles
-    from storyline.store.db import Store
+def demo_db(story_db, tmp_path_factory):
+    """A private copy of ``story_db`` (demo corpus + seed pair) that tests may write to."""
+    import shutil
 
     path = tmp_path_factory.mktemp("demo-db") / "demo.db"
-    articles = [a for a in read_articles([DEMO_DIR]) if not isinstance(a, Failure)]
-    with Store(path) as store:
-        ingest_into_store(store, articles, Settings())
+    shutil.copyfile(story_db, path)
     return path
 
 
