@@ -1179,7 +1179,9 @@ def create_app(
     @app.get("/api/storylines/{storyline_id}", tags=["stories"], responses={404: {"description": "No such storyline"}})
     def get_storyline(storyline_id: str) -> dict[str, Any]:
         """A storyline: its stories in time order with their first report."""
-        return service.get_storyline(storyline_id)
+        line = service.get_storyline(storyline_id)
+        line.pop("svg")
+        return line
 
     @app.get("/api/search", tags=["search"], response_model=Page)
     def search(
