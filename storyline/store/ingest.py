@@ -249,14 +249,20 @@ def ingest_paths(
         fails.clear()
 
     for item in read_articles(paths, settings, skip=skip):
-        report.records += 1
         key = pending_key.pop() if pending_key else None
+        if isinstance(item, Failure) and key is None:
+            # refused before analysis (unreadable file): known by source and reason
+            key = f"{item.source}#{item.stage}:{item.reason}"
+            if store.is_done(key) or any(k == key for k, *_ in done):
+                report.skipped += 1
+                continue
+        report.records += 1
         if isinstance(item, Failure):
             report.failed += 1
             if len(report.failures) < 20:
                 report.failures.append(str(item))
             fails.append(item)
-            key = key or f"{item.source}#{item.stage}:{item.reason}"
+            assert key is not None
             done.append((key, str(item.source), "failed", None))
         else:
             batch.append(item)
