@@ -200,6 +200,8 @@ class StorylineService:
         self._lock = threading.RLock()
         self._index: _Index | None = None
         self._compare_cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        # stored articles never change, so their compare profiles (embeddings) can be kept
+        self._profiles: OrderedDict[str, Any] = OrderedDict()
         # story views are rebuilt from the store after every write (see add_articles)
         self._story_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
@@ -445,7 +447,7 @@ class StorylineService:
                 return hit
             a = self.store.get_article(a_id)
             b = self.store.get_article(b_id)
-        result = self.compare(a, b)
+        result = comparison_to_dict(compare_stored(a, b, self.settings, self._profiles))
         with self._lock:
             self._compare_cache[key] = result
             while len(self._compare_cache) > 512:
@@ -497,6 +499,40 @@ def run_compare(a: Article, b: Article, settings: Settings) -> Any:
 
     try:
         return cmp.compare_articles(a, b, settings)
+    except StorylineError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise CompareError(f"cannot compare {a.id!r} and {b.id!r}: {exc}") from exc
+
+
+_PROFILE_LOCK = threading.Lock()
+MAX_PROFILES = 1024  # ~30 kB each
+
+
+def compare_stored(a: Article, b: Article, settings: Settings, profiles: OrderedDict[str, Any]) -> Any:
+    """Compare two stored articles, keeping each one's profile (its embeddings) in
+    ``profiles`` so the next pair with either article only computes pair features."""
+    from .compare import load_comparator
+
+    for art in (a, b):
+        if not (art.body or art.title).strip():
+            raise CompareError("article has no text to compare", source=art.id)
+    try:
+        comparator = load_comparator(settings)
+        pair = []
+        for art in (a, b):
+            with _PROFILE_LOCK:
+                prof = profiles.get(art.id)
+                if prof is not None:
+                    profiles.move_to_end(art.id)
+            if prof is None:
+                prof = comparator.profile(art)
+                with _PROFILE_LOCK:
+                    profiles[art.id] = prof
+                    while len(profiles) > MAX_PROFILES:
+                        profiles.popitem(last=False)
+            pair.append(prof)
+        return comparator.compare_profiles(pair[0], pair[1])
     except StorylineError:
         raise
     except (ValueError, TypeError) as exc:
@@ -644,7 +680,7 @@ def timeline_view(timeline: Any, articles: dict[str, Article]) -> dict[str, Any]
 
 def _timeline_layout(reports: Sequence[dict[str, Any]], outlets: Sequence[str]) -> dict[str, Any]:
     """Positions for the SVG timeline: time across, outlets down."""
-    left, right, top, row_h = 190, 40, 40, 38
+    left, right, top, row_h = 190, 40, 18, 38
     width = 960
     dated = [_parse_date(r["published"]) for r in reports]
     known = [d for d in dated if d is not None]
