@@ -96,3 +96,12 @@ def test_render_text_keeps_junk_drops_code() -> None:
     )
     assert render_text(page) == "Home World\nBig news\nFirst para.\nSecond\nline\n© 2020 Site"
     assert render_text("") == ""
+
+
+def test_decode_html_utf8_then_declared_charset() -> None:
+    from benchmarks.common import decode_html
+
+    assert decode_html("<p>Café</p>".encode("utf-8")) == "<p>Café</p>"
+    page = '<meta charset="windows-1251"><p>Привет</p>'.encode("cp1251")
+    assert "Привет" in decode_html(page)
+    assert decode_html(b"\xef\xbb\xbf<p>x</p>") == "<p>x</p>"

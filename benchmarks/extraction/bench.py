@@ -237,7 +237,8 @@ def outlet_line_counts(renderings: dict[str, str], hosts: dict[str, str]) -> dic
     counts: dict[str, Counter[bytes]] = {}
     for page_id, text in renderings.items():
         counter = counts.setdefault(hosts[page_id], Counter())
-        counter.update({line_key(line) for line in text.split("\n") if line.strip()})
+        # as storyline.pipeline.count_outlet_lines: long lines are never boilerplate candidates
+        counter.update({line_key(line) for line in text.split("\n") if line.strip() and len(line) < 300})
     return counts
 
 

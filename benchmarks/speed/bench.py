@@ -111,8 +111,8 @@ def to_markdown(results: dict[str, Any]) -> str:
         elif name == "language":
             note = (f"detect {r['detect_language_seconds']} s, split {r['split_sentences_seconds']} s")
         elif name == "spacy_alone":
-            note = (f"{r['chars_per_second']} chars/s; English bodies only: {r['english_items']} "
-                    f"at {r['english_per_second']}/s; model load {r['model_load_seconds']} s")
+            note = (f"{r.get('model', '')}; {r['chars_per_second']} chars/s; English bodies only: "
+                    f"{r['english_items']} at {r['english_per_second']}/s; model load {r['model_load_seconds']} s")
         elif name.startswith("read"):
             note = f"{r['articles']} articles, {r['failures']} failures"
         if r.get("warmup_seconds"):
@@ -125,7 +125,7 @@ def to_markdown(results: dict[str, Any]) -> str:
         f"{c['records']} records ({', '.join(f'{k} {v}' for k, v in c['per_set'].items())}), "
         f"{c['input_chars'] / 1e6:.1f} M input characters. One process per measurement, "
         f"{results['threads']} threads, {results['environment']['cpus']} CPUs. "
-        "Peak RSS = the process's ru_maxrss (includes the interpreter, libraries and the stage's input). "
+        "Peak RSS = the process's VmHWM (includes the interpreter, libraries and the stage's input). "
         "Run: `python -m benchmarks.speed`.",
         "",
         md_table(["measurement", "items", "seconds", "items/s", "items/s after first call",
