@@ -1,0 +1,1 @@
+"""Scale benchmark: ingest + cluster at 1k/10k/100k articles."""

@@ -1,0 +1,5 @@
+"""``python -m benchmarks.scale``: see :mod:`benchmarks.scale.bench`."""
+
+from benchmarks.scale.bench import main
+
+main()

