@@ -80,7 +80,7 @@ def tag_entities(text: str, lang: str | None) -> list[Span]:
         return []
     if lang in _SPACY_MODELS:
         doc = _spacy(lang)(text)
-        return [(e.start_char, e.end_char, _SPACY_LABELS.get(e.label_, "misc")) for e in doc.ents]
+        return [(e.start_char, e.end_char, _SPACY_LABELS[e.label_]) for e in doc.ents if e.label_ in _SPACY_LABELS]
     if lang == "ru":
         from natasha import Doc
 
@@ -97,7 +97,7 @@ def tag_entities_batch(texts: Sequence[str], lang: str) -> list[list[Span]]:
     if lang in _SPACY_MODELS:
         nlp = _spacy(lang)
         return [
-            [(e.start_char, e.end_char, _SPACY_LABELS.get(e.label_, "misc")) for e in doc.ents]
+            [(e.start_char, e.end_char, _SPACY_LABELS[e.label_]) for e in doc.ents if e.label_ in _SPACY_LABELS]
             for doc in nlp.pipe(texts, batch_size=32)
         ]
     return [tag_entities(t, lang) for t in texts]
