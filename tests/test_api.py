@@ -71,6 +71,17 @@ def test_every_response_carries_a_strict_csp(client):
     assert "script-src 'none'" in CSP and "unsafe-inline" not in CSP
 
 
+def test_pages_answer_html_and_errors_as_html(client, stories):
+    for url in ("/", "/storylines", f"/stories/{stories[0]['id']}", "/search?q=port", "/compare"):
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), url
+        assert "<script" not in r.text
+    for url in ("/stories/s-nope", "/articles/nope", "/storylines/l-nope", "/compare?a=x&b=y"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), url
+    assert client.get("/?offset=many").status_code == 422
+
+
 # -- writes: auth, bad input, size limits -------------------------------------------
 
 
