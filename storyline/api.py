@@ -235,7 +235,8 @@ class StorylineService:
             if not isinstance(a, Article):
                 out.append(a)
                 continue
-            story_id, line_id = self._story_of(a.id)
+            with self._lock:
+                story_id, line_id = self._story_of(a.id)
             out.append(
                 AddResult(
                     id=a.id, created=created.get(a.id, False), story_id=story_id,
