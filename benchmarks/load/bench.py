@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         "server's 512-entry result cache, so the repeated requests count says how many were warm.",
         "",
         f"Zero errors: {'yes' if out['zero_errors'] else 'NO'}.",
+        *([f"Not run in this file: {', '.join(s for s in ('story', 'compare') if s not in results)}."]
+          if len(results) < 2 else []),
     ])
     if args.no_write:
         print(json.dumps(out, indent=2))
