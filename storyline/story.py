@@ -174,7 +174,7 @@ class Timeline:
                 return obj.isoformat()
             return obj
 
-        return conv({
+        out: dict[str, Any] = conv({
             "story_id": self.story_id,
             "storyline_id": self.storyline_id,
             "label": self.label,
@@ -191,6 +191,7 @@ class Timeline:
                 for d in self.disagreements
             ],
         })
+        return out
 
 
 def _outlet(a: Article) -> str:
@@ -241,7 +242,8 @@ def timeline_of(
             rep.copies.append({"article_id": a.id, "outlet": _outlet(a)})
             rep.statements.extend(statements)
             continue
-        actors, places = [], []
+        actors: list[str] = []
+        places: list[str] = []
         for e in a.entities:
             key = f"{e.type.value}:{e.key or e.canonical.casefold()}"
             if key in seen_keys:
@@ -306,7 +308,7 @@ def _disagreements(articles: Sequence[Article], reports: list[Report]) -> list[D
         }
         if len(set(stance.values())) < 2:
             continue
-        picked = []
+        picked: list[OutletStatement] = []
         for s in stmts:
             if s.firmness is stance[s.outlet] and (s.outlet, s.text) not in used:
                 if s.firmness is not Firmness.ASSERTED or not any(
@@ -371,8 +373,9 @@ class StorylineView:
                 return obj.isoformat()
             return obj
 
-        return conv({"storyline_id": self.storyline_id,
-                     "stories": [asdict(s) for s in self.stories]})
+        out: dict[str, Any] = conv({"storyline_id": self.storyline_id,
+                                    "stories": [asdict(s) for s in self.stories]})
+        return out
 
 
 def build_storyline(store: Store, storyline_id: str) -> StorylineView:
