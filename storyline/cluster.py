@@ -663,7 +663,9 @@ class StoryClusterer:
         self._vecs[n] = vec
         self._index.add_items(vec.reshape(1, -1), np.array([n]))
         self._lex.append(self._lex_vector(doc.terms))
-        self._docs.append(doc)
+        # keep only what later decisions read (id, language, dates): the terms live on
+        # in the lexical vector, the keys in the story profile and the postings
+        self._docs.append(DocFeatures(doc.id, doc.language, doc.date, {}, {}, [], doc.earliest, doc.latest))
         self._pos[doc.id] = n
         if dup_group is None:
             dup_group = self._dup_group[self._pos[dup_of]] if dup_of is not None else doc.id

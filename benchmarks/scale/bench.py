@@ -188,6 +188,49 @@ def run_one(n: int) -> dict[str, Any]:
     }
 
 
+def run_replay(n: int, source: int = 10000) -> dict[str, Any]:
+    """The clustering stage alone at ``n`` articles: the stored features and vectors of
+    the ``source``-article store, replayed in rounds (round r > 0 gets new ids and its
+    vectors a small Gaussian jitter). Later rounds repeat earlier content, so stories
+    keep growing: a pessimistic load for the per-story costs."""
+    import dataclasses
+
+    import numpy as np
+
+    from storyline.cluster import CLUSTER_VIEW, DocFeatures, StoryClusterer
+    from storyline.config import Settings
+    from storyline.store import Store
+    from storyline.store.ingest import cluster_params
+
+    db = cache_dir("scale") / f"store-{source}.db"
+    with Store(db) as store:
+        ids, arr, _spec = store.load_vectors(CLUSTER_VIEW)
+        feats = {aid: DocFeatures.from_dict(f) for aid, f, _s, _d in store.load_cluster_features()}
+        sigs = {aid: v for aid, _s, v in store.load_signatures()}
+    rng = np.random.default_rng(SEED)
+    c = StoryClusterer(dim=arr.shape[1], params=cluster_params(Settings()))
+    blocks = []
+    t0 = t = time.perf_counter()
+    for i in range(n):
+        base, rnd = i % len(ids), i // len(ids)
+        vec = arr[base]
+        doc = feats[ids[base]]
+        if rnd:
+            vec = vec + rng.normal(scale=0.02, size=vec.shape).astype(np.float32)
+            doc = dataclasses.replace(doc, id=f"{doc.id}#{rnd}")
+        c.add(doc, vec, sigs.get(ids[base]) if not rnd else None)
+        if (i + 1) % 10000 == 0:
+            now = time.perf_counter()
+            blocks.append({"articles": i + 1, "block_articles_per_s": round(10000 / (now - t), 1),
+                           "rss_mb": round(_peak_rss_mb(), 1)})
+            print(json.dumps(blocks[-1]), file=sys.stderr, flush=True)
+            t = now
+    total = time.perf_counter() - t0
+    return {"articles": n, "source_store": source, "seconds": round(total, 1),
+            "articles_per_s": round(n / total, 1), "stories": len(c.stories()),
+            "peak_rss_mb": round(_peak_rss_mb(), 1), "blocks": blocks}
+
+
 def model_only(n: int = 500) -> dict[str, Any]:
     """The embedding model alone on the clustering view of ``n`` real texts."""
     from storyline.cluster import CLUSTER_VIEW
@@ -207,16 +250,32 @@ def model_only(n: int = 500) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--replay", type=int, metavar="N",
+                    help="also time the clustering stage alone at N articles (replaying the 10k store)")
+    ap.add_argument("--replay-one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
+    if args.replay_one:
+        print(json.dumps(run_replay(args.replay_one)))
+        return
     results_path = ROOT / "benchmarks" / "scale" / "results.json"
     previous = json.loads(results_path.read_text()) if results_path.exists() else {}
     runs = {str(r["size"]): r for r in previous.get("runs", [])}
+    replay = previous.get("cluster_replay")
+    model = previous.get("model_only")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if args.replay:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--replay-one", str(args.replay)],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit("replay failed")
+        replay = json.loads(proc.stdout.strip().splitlines()[-1])
+        _write(runs, model or model_only(), replay)
     for n in args.sizes:
         proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--one", str(n)], cwd=ROOT,
                               env=env, capture_output=True, text=True)
@@ -225,12 +284,13 @@ def main() -> None:
             raise SystemExit(f"size {n} failed")
         runs[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(runs[str(n)]), flush=True)
-        _write(runs, model_only())
+        model = model_only()
+        _write(runs, model, replay)
 
 
-def _write(runs: dict[str, Any], model: dict[str, Any]) -> None:
+def _write(runs: dict[str, Any], model: dict[str, Any], replay: dict[str, Any] | None) -> None:
     ordered = [runs[k] for k in sorted(runs, key=int)]
-    results = {"runs": ordered, "model_only": model, "environment": environment()}
+    results = {"runs": ordered, "model_only": model, "cluster_replay": replay, "environment": environment()}
     rows = [[r["size"], r["corpus"]["recombined"], r["articles"], r["failed"], r["ingest_seconds"],
              r["ingest_articles_per_s"], r["ingest_peak_rss_mb"], r["cluster_only_articles_per_s"],
              r["rebuild_seconds"], r["stories"], r["db_mb"], r["load_average_1m_at_end"]] for r in ordered]
@@ -261,4 +321,19 @@ def _write(runs: dict[str, Any], model: dict[str, Any]) -> None:
         "`load avg` is the machine's 1-minute load average when the size finished: other jobs shared the",
         "2 cores during these runs, so absolute rates are pessimistic.",
     ]
+    if replay:
+        md += [
+            "",
+            f"## Clustering stage alone at {replay['articles']} articles",
+            "",
+            f"The stored features and vectors of the {replay['source_store']}-article store replayed in rounds "
+            "(later rounds: new ids, vectors jittered; the same content again, so stories keep growing: a",
+            "pessimistic load). `python -m benchmarks.scale --sizes --replay N`.",
+            "",
+            md_table(["articles so far", "articles/s in the last 10k", "peak RSS MB"],
+                     [[b["articles"], b["block_articles_per_s"], b["rss_mb"]] for b in replay["blocks"]]),
+            "",
+            f"Total: {replay['seconds']} s, {replay['articles_per_s']} articles/s, {replay['stories']} stories, "
+            f"peak RSS {replay['peak_rss_mb']} MB.",
+        ]
     write_results("scale", results, "\n".join(md))
