@@ -359,13 +359,14 @@ def stories(
             print(json.dumps(s.to_dict(), ensure_ascii=False))
         return
     table = Table(title=f"{total} stories", title_justify="left")
-    for col in ("story", "dates", "articles", "outlets", "languages", "storyline", "headline"):
-        table.add_column(col, overflow="fold")
+    for col in ("story", "dates", "articles", "outlets", "languages", "storyline"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("headline", overflow="fold", min_width=20)
     for s in rows:
         span = s.first_date or "undated"
         if s.last_date and s.last_date != s.first_date:
             span = f"{s.first_date} .. {s.last_date}"
-        arts = f"{s.n_articles}" + (f" ({s.n_copies} copies)" if s.n_copies else "")
+        arts = f"{s.n_articles}" + (f" ({s.n_copies} {'copy' if s.n_copies == 1 else 'copies'})" if s.n_copies else "")
         table.add_row(s.id, span, arts, str(s.n_outlets), ", ".join(s.languages),
                       s.storyline_id or "", escape(s.label or ""))
     console.print(table)
@@ -408,10 +409,13 @@ def story(
         kind = "[bold]first report[/bold]" if i == 0 else ("[cyan]new development[/cyan]" if r.development else "follow-up")
         adds = "; ".join(x for x in (
             ", ".join(r.new_actors[:6]), ", ".join(r.new_places[:6]), ", ".join(r.new_dates[:4])) if x)
+        own = [s for s in r.statements if s.outlet == r.outlet]
+        # hedged and denied statements first: they are what outlets differ on
+        own.sort(key=lambda s: s.firmness.value == "asserted")
         stmts = "\n".join(
             f"[{_FIRM_STYLE[s.firmness.value]}]{s.firmness.value}[/]: {escape(s.text[:160])}"
-            for s in r.statements if s.outlet == r.outlet
-        )[:1200]
+            for s in own[:4]
+        ) + (f"\n[dim]+{len(own) - 4} more (--json)[/dim]" if len(own) > 4 else "")
         date = f"{r.date or 'undated'}" + (" (est.)" if r.date_method == "estimate" else "")
         table.add_row(date, escape(" + ".join(r.outlets)), f"{kind}\n{escape(r.title)}", escape(adds), stmts)
     console.print(table)

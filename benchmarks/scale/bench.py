@@ -318,6 +318,12 @@ def _write(runs: dict[str, Any], model: dict[str, Any], replay: dict[str, Any] |
         f"Model-only limit: the embedding model alone embeds the clustering view (mean {model['mean_chars']} chars) "
         f"at {model['texts_per_s']} texts/s on this machine.",
         "",
+        "Where the ingest time goes (largest size): clustering "
+        f"~{ordered[-1]['cluster_only_seconds']} s (measured alone), embedding ~"
+        f"{round(ordered[-1]['articles'] / model['texts_per_s'], 1)} s (at the model-only rate), the rest "
+        f"(~{round(ordered[-1]['ingest_seconds'] - ordered[-1]['cluster_only_seconds'] - ordered[-1]['articles'] / model['texts_per_s'], 1)} s)"
+        " is reading, extraction, enrichment (NER dominates, see benchmarks/speed) and SQLite writes.",
+        "",
         "`load avg` is the machine's 1-minute load average when the size finished: other jobs shared the",
         "2 cores during these runs, so absolute rates are pessimistic.",
     ]
