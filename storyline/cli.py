@@ -532,6 +532,85 @@ def cluster(
         raise typer.Exit(1)
 
 
+def demo_corpus_path() -> Path:
+    """The folder of the demo corpus shipped inside the package."""
+    from importlib.resources import files
+
+    return Path(str(files("storyline") / "data" / "demo"))
+
+
+@app.command()
+def demo(
+    extra: list[Path] = typer.Argument(None, help="More files or folders to ingest beside the demo corpus."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
+) -> None:
+    """Ingest the bundled demo corpus (and any EXTRA paths) and show its storylines and stories.
+
+    The demo is 39 articles by eight invented outlets and a wire agency, in English,
+    German, French and Spanish, 2019-2024, with the sites' junk still in them.
+    """
+    from .errors import StorylineError
+    from .store import ingest_paths
+
+    settings = load_settings(config)
+    store = _open_store(db)
+    paths = [demo_corpus_path(), *(extra or [])]
+    try:
+        with _progress(0, "ingesting the demo corpus") as progress:
+            task = progress.add_task("ingest", total=None)
+            seen = [0]
+
+            def on_progress(rep: Any) -> None:
+                n = rep.records + rep.skipped
+                progress.advance(task, n - seen[0])
+                seen[0] = n
+
+            report = ingest_paths(store, paths, settings, on_progress=on_progress,
+                                  total=lambda n: progress.update(task, total=n))
+        rows = store.list_stories(limit=1000)
+    except StorylineError as exc:
+        store.close()
+        _fail(exc)
+        return
+    path = store.path
+    store.close()
+    err_console.print(
+        f"{report.added} new article(s), {report.existing} already stored, "
+        f"{report.copies} near-duplicate copies, {report.failed} failed; database {escape(str(path))}"
+    )
+    by_line: dict[str, list[Any]] = {}
+    for s in rows:
+        by_line.setdefault(s.storyline_id or s.id, []).append(s)
+    lines = sorted((ss for ss in by_line.values() if len(ss) > 1),
+                   key=lambda ss: (-len(ss), min(x.first_date or "9999" for x in ss)))
+    singles = [ss[0] for ss in by_line.values() if len(ss) == 1]
+    groups = [(f"storyline {ss[0].storyline_id}: {len(ss)} stories", ss) for ss in lines]
+    if singles:
+        groups.append((f"{len(singles)} stories on their own", singles))
+    for title, ss in groups:
+        ss.sort(key=lambda x: x.first_date or "9999")
+        table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 1))
+        table.add_column("dates", style="cyan", no_wrap=True)
+        table.add_column("story", no_wrap=True)
+        table.add_column("reports")
+        table.add_column("headline", overflow="fold")
+        for s in ss:
+            span = s.first_date or "undated"
+            if s.last_date and s.last_date != s.first_date:
+                span = f"{s.first_date}..{s.last_date}"
+            copies = f", {s.n_copies} cop{'ies' if s.n_copies > 1 else 'y'}" if s.n_copies else ""
+            table.add_row(span, s.id, f"{s.n_articles} art. / {s.n_outlets} outl. [{', '.join(s.languages)}{copies}]",
+                          escape(s.label or ""))
+        console.print(table)
+        console.print()
+    db_opt = f" --db {path}" if db else ""
+    console.print(f"Next: [bold]storyline story ID{db_opt}[/bold] for a timeline, "
+                  f"[bold]storyline search TEXT{db_opt}[/bold], [bold]storyline serve{db_opt}[/bold] for the web UI.")
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the ``storyline`` script."""
     app()

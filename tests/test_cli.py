@@ -27,3 +27,14 @@ def test_read_pretty_shows_sections():
     assert result.exit_code == 0
     for section in ("removed as boilerplate", "entities", "key statements", "ESTIMATE"):
         assert section in result.stdout
+
+
+def test_demo_ingests_the_bundled_corpus_and_lists_storylines(tmp_path):
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.stdout
+    assert "storyline l-" in result.stdout
+    assert "Kessler Werft" in result.stdout and "Pesaflow" in result.stdout
+    again = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "160"})
+    assert again.exit_code == 0
+    assert "0 new article(s)" in again.stderr
