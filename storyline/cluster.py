@@ -192,10 +192,13 @@ class ClusterParams:
     k: int = 30  # ANN neighbours per article
     rare_key_docs: int = 20  # recent articles fetched per rare entity key
     rare_key_max_df: float = 0.02  # a key in more than this share of articles is not rare
-    story_threshold: float = 0.5  # probability to join a story
+    story_threshold: float = 0.2  # probability to join a story
     merge_threshold: float = 0.8  # probability (for a second story) to merge it in
-    storyline_threshold: float = 0.2  # content probability to link two stories' storylines
-    storyline_min_keys: float = 0.3  # shared actor/place weight needed for a storyline link
+    # content probability (time left out) to link two stories into one storyline;
+    # 0.4 (with 0.3 below) keeps storylines from chaining on broad topics (checked on the demo
+    # corpus, ECB+ topics and the 4k real texts of benchmarks/scale)
+    storyline_threshold: float = 0.4
+    storyline_min_keys: float = 0.3  # rarity-weighted share of the article's actors the story has
     time_decay_days: float = 30.0  # gap at which the time factor falls to 1/e
     time_grace_days: float = 3.0  # gaps this short cost nothing
     dup_threshold: float = 0.8  # MinHash Jaccard of near-duplicates
@@ -738,10 +741,22 @@ class StoryClusterer:
             sid = self._resolve(sid)
             if sid == story_id or prob < p.storyline_threshold:
                 continue
-            # shared actors or places, weighted by rarity (features ent_cover, place_cover)
-            if max(feats[3], feats[5]) < p.storyline_min_keys:
+            # shared actors (people, organisations), weighted by rarity, or a shared
+            # rare named place (a plant, a district): a shared country or big city
+            # alone would chain unrelated stories together
+            if feats[3] < p.storyline_min_keys and not self._rare_place_shared(doc, sid):
                 continue
             self._union_lines(story_id, sid)
+
+    def _rare_place_shared(self, doc: DocFeatures, story_id: str) -> bool:
+        story = self._stories.get(story_id)
+        if story is None:
+            return False
+        max_df = max(2, int(self.params.rare_key_max_df * len(self._docs)))
+        return any(
+            t == "place" and k.startswith("p:") and story.keys.get(k) and self._key_df.get(k, 0) <= max_df
+            for k, t in doc.keys.items()
+        )
 
 
 def _widen(story: _Story, lo: dt.date | None, hi: dt.date | None) -> None:

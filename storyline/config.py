@@ -45,7 +45,7 @@ class Settings:
     # cluster
     # probabilities of storyline.cluster's model (tuned on ECB+ dev, benchmarks/ecbplus)
     story_threshold: float = 0.2
-    storyline_threshold: float = 0.2
+    storyline_threshold: float = 0.4
     time_decay_days: float = 30.0
 
     def with_overrides(self, **changes: Any) -> Settings:
