@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .config import Settings
 from .enrich.claims import find_claims
 from .enrich.dates import find_dates
-from .enrich.entities import country_mentions, find_entities
+from .enrich.entities import country_mentions, find_entities, tag_entities
 from .enrich.language import detect_language, split_sentences
 from .errors import StorylineError
 from .extract import ExtractedPage, estimate_publication_date, extract, line_key
@@ -55,7 +55,9 @@ def enrich(page: ExtractedPage, record: RawRecord, settings: Settings) -> Articl
     published = page.published
     if published.value is None:
         published = estimate_publication_date(body, lang=lang, fetched=record.fetched)
-    entities = find_entities(body, lang) if settings.ner else []
+    entities = (
+        find_entities(body, lang, spans=tag_entities(body, lang, fast=settings.ner_fast)) if settings.ner else []
+    )
     countries = country_mentions(page.title + "\n" + body, entities)
     ref = published.value if published.method is not DateMethod.ESTIMATE else None
     dates = find_dates(body, ref, lang=lang, sentences=sentences)

@@ -78,3 +78,13 @@ def test_seed_pair_understood(seed_articles):
     assert any(a.source == "al-Hadath newspaper" for a in southfront.attributions)
     assert any(s.hedged and "may" in s.cues and "Mamlouk" in s.text for s in southfront.statements)
     assert asharq.outlet == "Asharq Al-awsat" and southfront.outlet == "SouthFront"
+
+
+def test_fast_ner_finds_names_and_places_without_a_model():
+    from storyline.enrich.entities import find_entities, tag_entities
+
+    text = "President Emmanuel Macron met Chancellor Olaf Scholz in Berlin on Monday, officials said."
+    ents = find_entities(text, "en", spans=tag_entities(text, "en", fast=True))
+    got = {(e.type.value, e.canonical) for e in ents}
+    assert ("person", "Emmanuel Macron") in got and ("person", "Olaf Scholz") in got
+    assert ("place", "Berlin") in got

@@ -69,8 +69,12 @@ def _natasha() -> Any:
     return Segmenter(), NewsNERTagger(NewsEmbedding())
 
 
-def tag_entities(text: str, lang: str | None) -> list[Span]:
+def tag_entities(text: str, lang: str | None, *, fast: bool = False) -> list[Span]:
     """Character spans of named entities with coarse labels.
+
+    With ``fast`` the rule-based fallback (gazetteer + capitalised names) is used
+    for every language: about 50 times faster than the statistical models, at
+    the fallback's lower recall and type accuracy (``Settings.ner_fast``).
 
     Example:
         >>> tag_entities("Hakan Fidan flew to Moscow.", "en")  # doctest: +SKIP
@@ -78,6 +82,8 @@ def tag_entities(text: str, lang: str | None) -> list[Span]:
     """
     if not text.strip():
         return []
+    if fast:
+        return _fallback_spans(text, lang)
     if lang in _SPACY_MODELS:
         doc = _spacy(lang)(text)
         return [(e.start_char, e.end_char, _SPACY_LABELS[e.label_]) for e in doc.ents if e.label_ in _SPACY_LABELS]
@@ -164,6 +170,14 @@ _ROLE_END = re.compile(
 _GERMAN_ORG_WORDS = re.compile(r"\b(werft|reederei|konzern|holding|werke|stadtwerke|gewerkschaft|verband|ag|gmbh|se|kg)\b", re.I)
 
 
+def _is_title(token: str, lang: str | None, n: int) -> bool:
+    """A title or role word in front of a name ("President", "Gen.", German "Vorstandschef")."""
+    if n < 2:
+        return False
+    low = token.lower().rstrip(".")
+    return low in _TITLES or (lang == "de" and bool(_ROLE_END.search(token)))
+
+
 def _fallback_spans(text: str, lang: str | None) -> list[Span]:
     gaz = gazetteer()
     spans: list[Span] = []
@@ -175,8 +189,8 @@ def _fallback_spans(text: str, lang: str | None) -> list[Span]:
         toks = m.group(0).split()
         # drop sentence words and (German) role nouns in front of a name
         role = False
-        while toks and (toks[0].lower() in _SENTENCE_WORDS or (lang == "de" and len(toks) > 1 and _ROLE_END.search(toks[0]))):
-            role = role or bool(_ROLE_END.search(toks[0]))
+        while toks and (toks[0].lower() in _SENTENCE_WORDS or _is_title(toks[0], lang, len(toks))):
+            role = role or _is_title(toks[0], lang, len(toks))
             s = text.index(toks[1], s + len(toks[0])) if len(toks) > 1 else m.end()
             toks = toks[1:]
         if not toks:
