@@ -20,7 +20,7 @@ Each new article (in publication-date order when known):
    survives), so a 2016 rumour and its 2020 confirmation end in one storyline of
    two stories.
 
-The model weights were fitted on half of the ECB+ development topics (see
+The model weights were fitted on the odd ECB+ development topics (see
 ``benchmarks/ecbplus``); the other half measures them.
 
 Example:
@@ -186,7 +186,7 @@ class ClusterParams:
     """Tunables of the clusterer.
 
     The weights are a logistic regression over :data:`FEATURE_NAMES` fitted on
-    ECB+ dev topics 1-17 by ``python -m benchmarks.ecbplus --fit``.
+    the odd ECB+ dev topics by ``python -m benchmarks.ecbplus --fit``.
     """
 
     k: int = 30  # ANN neighbours per article
