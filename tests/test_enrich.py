@@ -88,3 +88,9 @@ def test_fast_ner_finds_names_and_places_without_a_model():
     got = {(e.type.value, e.canonical) for e in ents}
     assert ("person", "Emmanuel Macron") in got and ("person", "Olaf Scholz") in got
     assert ("place", "Berlin") in got
+
+
+def test_turkish_capital_dotted_i_month_names():
+    # "NİSAN".lower() is "ni̇san" (with a combining dot): it crashed the matcher once
+    got = [(m.text, m.value) for m in find_dates("12 NİSAN 2020 ve 3 HAZİRAN", dt.date(2020, 6, 10), lang="tr")]
+    assert got == [("12 NİSAN 2020", dt.date(2020, 4, 12)), ("3 HAZİRAN", dt.date(2020, 6, 3))]

@@ -159,6 +159,11 @@ class _Match:
     relative: bool
 
 
+def _norm(word: str) -> str:
+    """Lowercase a matched name the way the tables spell it ("NİSAN" -> "nisan", not "ni̇san")."""
+    return word.replace("İ", "i").lower().replace("\u0307", "")
+
+
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
     try:
         return dt.date(y, m, d)
@@ -224,7 +229,7 @@ def _resolve(
             v = _safe_date(y, a, b) if b <= 12 else _safe_date(y, b, a)
         return (v, "day", False, span) if v else None
     if kind in ("d_month_y", "month_d_y"):
-        mon_name = g["mon"].lower()
+        mon_name = _norm(g["mon"])
         # "may"/"mar"/"march" are also words: trust the lowercase forms only
         # next to a year, and the capitalised ones next to a day.
         if mon_name in ("may", "mar", "march", "jun", "dec") and not g["mon"][0].isupper():
@@ -242,13 +247,13 @@ def _resolve(
     if kind == "month_y":
         if g["mon"].lower() in ("may", "mar", "march") and not g["mon"][0].isupper():
             return None
-        mon = MONTH_BY_NAME[g["mon"].lower()]
+        mon = MONTH_BY_NAME[_norm(g["mon"])]
         return (dt.date(int(g["y"]), mon, 1), "month", False, span)
     if kind == "month":
         name = g["mon"]
         if name.lower() in ("may", "mar", "march", "jan", "jun", "dec", "mai") or not name[0].isupper() and lang in ("en", "de"):
             return None
-        mon = MONTH_BY_NAME[name.lower()]
+        mon = MONTH_BY_NAME[_norm(name)]
         span = m.span("mon")
         if ref is None:
             return (None, "month", True, span)
@@ -260,14 +265,14 @@ def _resolve(
             return None
         if ref is None:
             return (None, "day", True, span)
-        wd = WEEKDAY_BY_NAME[name.lower()]
+        wd = WEEKDAY_BY_NAME[_norm(name)]
         sentence = _sentence_around(text, span[0])
         if _FUTURE_CUES.search(sentence):
             delta = (wd - ref.weekday()) % 7 or 7
             return (ref + dt.timedelta(days=delta), "day", True, span)
         return (ref - dt.timedelta(days=(ref.weekday() - wd) % 7), "day", True, span)
     if kind == "offset":
-        word = g["off"].lower()
+        word = _norm(g["off"])
         if word in _DUTCH_ONLY and lang != "nl":
             return None
         if g["off"][0].isupper() and not _at_sentence_start(text, span[0]):
