@@ -246,6 +246,15 @@ def test_batch_form_writes_one_line_per_document(tmp_path: Path) -> None:
     assert story["rumour-de"] == story["rumour-en"]  # de + en reports of one event
     assert story["fire-de"] == story["fire-en"]
     assert story["rumour-de"] != story["fire-de"]
+    # the CLI shell: same output, exit code 1 for the skipped line
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    out2 = tmp_path / "out2.jsonl"
+    res = CliRunner().invoke(app, ["cluster", str(src), "-o", str(out2)])
+    assert res.exit_code == 1 and "line 5" in res.output
+    assert out2.read_text("utf-8") == out.read_text("utf-8")
 
 
 def _gold_key(source: str) -> str:
