@@ -47,7 +47,7 @@ class Settings:
     shingle_size: int = 5
     # cluster
     # probabilities of storyline.cluster's model (tuned on ECB+ dev, benchmarks/ecbplus)
-    story_threshold: float = 0.2
+    story_threshold: float = 0.3
     storyline_threshold: float = 0.4
     time_decay_days: float = 30.0
 

@@ -89,10 +89,10 @@ def test_ann_candidates_agree_with_brute_force() -> None:
 
 def test_rare_entities_bring_candidates_the_ann_misses() -> None:
     c = StoryClusterer(dim=2, params=dataclasses.replace(DEFAULT_PARAMS, k=1))
-    c.add(_doc("a", {"p:mamlouk": "person"}, {"mamlouk": 1}), _vec(0.0, 1.0))
+    c.add(_doc("a", {"h:mamlouk": "person"}, {"mamlouk": 1}), _vec(0.0, 1.0))
     for i in range(5):
         c.add(_doc(f"n{i}", {}, {"noise": 1}), _vec(1.0, 0.01 * i))
-    cands, ann = c._candidates(_doc("q", {"p:mamlouk": "person"}, {}), _vec(1.0, 0.0))
+    cands, ann = c._candidates(_doc("q", {"h:mamlouk": "person"}, {}), _vec(1.0, 0.0))
     assert 0 not in ann and 0 in cands
 
 
@@ -103,7 +103,7 @@ def _two_events() -> list[tuple[DocFeatures, np.ndarray]]:
     """Two events with different actors, places, words and directions; 3 reports each."""
     out = []
     for i in range(3):
-        out.append((_doc(f"m{i}", {"p:mamlouk": "person", "p:fidan": "person", "c:ru": "place"},
+        out.append((_doc(f"m{i}", {"h:mamlouk": "person", "h:fidan": "person", "c:ru": "place"},
                          {"mamlouk": 2, "fidan": 2, "moscow": 1, "meeting": 1, f"w{i}": 1}),
                     _vec(1.0, 0.05 * i, 0.0)))
         out.append((_doc(f"k{i}", {"o:kessler": "org", "c:de": "place"},
@@ -129,9 +129,9 @@ def test_reports_of_two_events_form_two_stories_with_stable_ids() -> None:
 def test_an_article_linking_two_stories_merges_them_into_the_older() -> None:
     params = dataclasses.replace(DEFAULT_PARAMS, merge_threshold=0.5)
     c = StoryClusterer(dim=3, params=params)
-    c.add(_doc("a", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-old")
-    c.add(_doc("b", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-new")
-    d = c.add(_doc("c", {"p:x": "person"}, {"alpha": 1}), _vec(1, 0, 0))
+    c.add(_doc("a", {"h:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-old")
+    c.add(_doc("b", {"h:x": "person"}, {"alpha": 1}), _vec(1, 0, 0), force_story="s-new")
+    d = c.add(_doc("c", {"h:x": "person"}, {"alpha": 1}), _vec(1, 0, 0))
     assert d.story_id == "s-old" and d.merged == ["s-new"]
     assert c.story_of("b") == "s-old"
     changes, _ = c.pop_changes()
@@ -168,7 +168,7 @@ def test_near_duplicate_index_threshold() -> None:
 
 
 def test_same_subject_years_apart_is_two_stories_of_one_storyline() -> None:
-    keys = {"p:mamlouk": "person", "p:fidan": "person", "c:sy": "place", "c:tr": "place"}
+    keys = {"h:mamlouk": "person", "h:fidan": "person", "c:sy": "place", "c:tr": "place"}
     terms = {"mamlouk": 2, "fidan": 2, "moscow": 2, "meeting": 1, "security": 1}
     c = StoryClusterer(dim=2)
     a = c.add(_doc("rumour", keys, terms, dt.date(2016, 9, 6)), _vec(1, 0.1))
@@ -182,7 +182,7 @@ def test_same_subject_years_apart_is_two_stories_of_one_storyline() -> None:
 
 
 def test_estimated_date_bounds_keep_stories_apart() -> None:
-    keys = {"p:mamlouk": "person", "c:sy": "place"}
+    keys = {"h:mamlouk": "person", "c:sy": "place"}
     terms = {"mamlouk": 2, "moscow": 2, "meeting": 1}
     c = StoryClusterer(dim=2)
     rumour = DocFeatures("rumour", "en", None, keys, terms, [2015], dt.date(1998, 1, 1), dt.date(2016, 12, 31))
@@ -216,7 +216,7 @@ def test_add_refuses_repeats_and_wrong_sizes() -> None:
 
 
 def test_doc_features_round_trip() -> None:
-    d = DocFeatures("a", "de", dt.date(2020, 1, 2), {"p:x": "person"}, {"wort": 3}, [2020],
+    d = DocFeatures("a", "de", dt.date(2020, 1, 2), {"h:x": "person"}, {"wort": 3}, [2020],
                     None, dt.date(2021, 1, 1))
     assert DocFeatures.from_dict(json.loads(json.dumps(d.to_dict()))) == d
 
