@@ -270,10 +270,9 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if args.replay:
         proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--replay-one", str(args.replay)],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)  # progress on stderr
         if proc.returncode != 0:
-            print(proc.stderr[-3000:], file=sys.stderr)
-            raise SystemExit("replay failed")
+            raise SystemExit("replay failed (its stderr is above)")
         replay = json.loads(proc.stdout.strip().splitlines()[-1])
         _write(runs, model or model_only(), replay)
     for n in args.sizes:
@@ -282,10 +281,14 @@ def main() -> None:
         if proc.returncode != 0:
             print(proc.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"size {n} failed")
-        runs[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(json.dumps(runs[str(n)]), flush=True)
+        fresh = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(json.dumps(fresh), flush=True)
         model = model_only()
-        _write(runs, model, replay)
+        # another run (a replay) may have written meanwhile: merge with the file
+        on_disk = json.loads(results_path.read_text()) if results_path.exists() else {}
+        runs = {str(r["size"]): r for r in on_disk.get("runs", [])}
+        runs[str(n)] = fresh
+        _write(runs, model, on_disk.get("cluster_replay") or replay)
 
 
 def _write(runs: dict[str, Any], model: dict[str, Any], replay: dict[str, Any] | None) -> None:
