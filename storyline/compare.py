@@ -142,6 +142,31 @@ def event_date(article: Article) -> dt.date | None:
     return _pub(article)
 
 
+def _date_bounds(article: Article) -> tuple[dt.date, dt.date] | None:
+    """The interval the publication date surely lies in (None when unknown or unbounded)."""
+    p = article.published
+    if p.value is None or p.method is DateMethod.UNKNOWN:
+        return None
+    if p.method is not DateMethod.ESTIMATE:
+        return p.value, p.value
+    lo = p.earliest or dt.date.min
+    hi = p.latest or dt.date.max
+    return lo, hi
+
+
+def min_publication_gap(a: Article, b: Article) -> int | None:
+    """The smallest number of days between the two publication dates that their
+    evidence allows (estimates count with their bounds), or None if unknown."""
+    ba, bb = _date_bounds(a), _date_bounds(b)
+    if ba is None or bb is None:
+        return None
+    if ba[1] < bb[0]:
+        return (bb[0] - ba[1]).days
+    if bb[1] < ba[0]:
+        return (ba[0] - bb[1]).days
+    return 0
+
+
 def pair_features(pa: ArticleProfile, pb: ArticleProfile) -> dict[str, float]:
     """Symmetric numeric features of a pair (NaN where a feature is undefined).
 
@@ -216,6 +241,24 @@ def pair_features(pa: ArticleProfile, pb: ArticleProfile) -> dict[str, float]:
     else:
         f["cty_cos"] = _nan()
 
+    # places found by scanning the text against the gazetteer (independent of NER)
+    ga: Counter[str] = Counter()
+    gb: Counter[str] = Counter()
+    for (_n, c), v in pa.places.items():
+        ga[c] += v
+    for (_n, c), v in pb.places.items():
+        gb[c] += v
+    f.update(_set_feats("gcty", ga, gb))
+    f.update(_set_feats("gplc", Counter({n: v for (n, _c), v in pa.places.items()}),
+                        Counter({n: v for (n, _c), v in pb.places.items()})))
+    if ga and gb:
+        keys = sorted(set(ga) | set(gb))
+        xa = np.array([ga[k] for k in keys], float)
+        xb = np.array([gb[k] for k in keys], float)
+        f["gcty_cos"] = float(xa @ xb / (np.linalg.norm(xa) * np.linalg.norm(xb)))
+    else:
+        f["gcty_cos"] = _nan()
+
     # time
     da, db = _pub(a), _pub(b)
     f["pub_known"] = float((da is not None) + (db is not None))
@@ -223,6 +266,8 @@ def pair_features(pa: ArticleProfile, pb: ArticleProfile) -> dict[str, float]:
         b.published.method is DateMethod.ESTIMATE
     )
     f["pub_gap"] = _log_days((da - db).days) if da and db else _nan()
+    gap = min_publication_gap(a, b)
+    f["pub_min_gap"] = _log_days(gap) if gap is not None else _nan()
     ea, eb = event_date(a), event_date(b)
     f["event_gap"] = _log_days((ea - eb).days) if ea and eb else _nan()
     xa_d, xb_d = _date_values(a), _date_values(b)
@@ -301,14 +346,49 @@ class CompareModel:
                     x[i, j] = v
         return x
 
+    def time_floors(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower bounds of Time and Narrative for pairs dated further apart than any
+        training pair (NaN where no bound applies).
+
+        The development pairs were all published within about half a year of each
+        other, so the trees never saw a gap of years and cannot extrapolate to it.
+        When the dates (with the bounds of any estimate) are surely further apart
+        than the largest gap seen in training, the events are not in the same time
+        period by the task's own definition, and cannot be the same event: Time is
+        at least 2.5 + 0.5 * log2(gap / range) (one year: ~3, three years: ~3.8) and
+        Narrative at least 2 ("the same kind of event" at best), rising to 2.5.
+        """
+        n = x.shape[0]
+        t_floor = np.full(n, np.nan)
+        n_floor = np.full(n, np.nan)
+        guard = self.manifest.get("time_guard") or {}
+        if "pub_min_gap" not in self.features or not guard:
+            return t_floor, n_floor
+        rng = float(guard["range_days"])
+        gap = np.expm1(x[:, self.features.index("pub_min_gap")])
+        hit = np.nan_to_num(gap, nan=0.0) > rng
+        t_floor[hit] = np.minimum(4.0, 2.5 + 0.5 * np.log2(gap[hit] / rng))
+        n_floor[hit] = np.minimum(2.5, 2.0 + 0.25 * (t_floor[hit] - 2.5))
+        return t_floor, n_floor
+
+    def _apply_floors(self, s: np.ndarray, floors: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        s = s.copy()
+        for j, fl in ((DIMENSIONS.index(Dimension.TIME), floors[0]),
+                      (DIMENSIONS.index(Dimension.NARRATIVE), floors[1])):
+            m = ~np.isnan(fl)
+            s[m, j] = np.maximum(s[m, j], fl[m])
+        return s
+
     def predict_matrix(self, x: np.ndarray) -> np.ndarray:
         """Feature matrix -> (n, 7) scores in dimension order, clipped to 1..4."""
-        s1 = np.column_stack([self.stage1[d.value].predict(x) for d in DIMENSIONS])
+        floors = self.time_floors(x)
+        s1 = self._apply_floors(np.column_stack([self.stage1[d.value].predict(x) for d in DIMENSIONS]), floors)
         if not self.stage2:
             return np.clip(s1, 1.0, 4.0)
+        # stage 2 reads the floored stage-1 Time and Narrative, so Overall follows them
         x2 = np.hstack([x, s1])
         s2 = np.column_stack([self.stage2[d.value].predict(x2) for d in DIMENSIONS])
-        return np.clip(s2, 1.0, 4.0)
+        return np.clip(self._apply_floors(s2, floors), 1.0, 4.0)
 
     def predict(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
         return self.predict_matrix(self.matrix(rows))
@@ -583,7 +663,7 @@ def _pub_words(article: Article) -> str:
     return f"{p.value.isoformat()} ({p.method.value})"
 
 
-def _time_evidence(a: Article, b: Article) -> Evidence:
+def _time_evidence(a: Article, b: Article, guard: dict[str, Any] | None = None) -> Evidence:
     da, db = a.published.value, b.published.value
     ea, eb = event_date(a), event_date(b)
     details: dict[str, Any] = {
@@ -607,7 +687,13 @@ def _time_evidence(a: Article, b: Article) -> Evidence:
     years_b = sorted({m.value.year for m in b.dates if m.value is not None})
     if years_a or years_b:
         summary += f"; years mentioned: A {', '.join(map(str, years_a)) or 'none'}, B {', '.join(map(str, years_b)) or 'none'}"
-    return Evidence(summary + ".", details)
+    summary += "."
+    details["out_of_training_range"] = guard
+    if guard:
+        summary += (f" Even at their closest the publication dates are {_gap_words(guard['min_gap_days'])}, "
+                    f"further apart than any training pair ({round(guard['training_range_days'])} days), "
+                    f"so the events are not of the same period: Time is at least {guard['time_floor']:.1f}.")
+    return Evidence(summary, details)
 
 
 def _key_event(article: Article) -> str:
@@ -702,13 +788,25 @@ _STYLE_SHOWN = ("log_sentences", "sent_len_mean", "quotes_per_sent", "questions_
                 "first_person", "digit_ratio")
 
 
+_ANCHOR_WORDS = {
+    "tone_tragic": "tragic", "tone_threat": "alarmed", "tone_conflict": "conflict", "tone_anger": "indignant",
+    "tone_hopeful": "hopeful", "tone_neutral": "neutral, factual", "tone_praise": "praising",
+    "style_opinion": "an opinion piece", "style_breaking": "a news report", "style_press_release": "a press release",
+    "style_live": "a running news update", "style_interview": "an interview", "style_sport": "a sports report",
+    "style_markets": "a markets report", "style_feature": "a feature story", "style_howto": "an explainer",
+    "style_politics": "a political report", "style_health": "a health report",
+}
+
+
 def _top_anchor(p: ArticleProfile | None, kind: str) -> str | None:
+    """The tone or genre anchor sentence the article is closest to, in words."""
     if p is None:
         return None
     items = [(v, k.split(":", 1)[1]) for k, v in p.anchors.items() if k.startswith("usem3:" + kind)]
     if not items:
         return None
-    return max(items)[1].split("_", 1)[1].replace("_", " ")
+    name = max(items)[1]
+    return _ANCHOR_WORDS.get(name, name.split("_", 1)[1].replace("_", " "))
 
 
 def _style_evidence(a: Article, b: Article, pa: ArticleProfile | None, pb: ArticleProfile | None) -> Evidence:
@@ -727,9 +825,9 @@ def _style_evidence(a: Article, b: Article, pa: ArticleProfile | None, pb: Artic
 
     xa, xb = stats(pa, a), stats(pb, b)
     summary = (
-        f"A reads like {xa['genre'] or 'a report'} ({xa['sentences']} sentences, "
+        f"A reads most like {xa['genre'] or 'a news report'} ({xa['sentences']} sentences, "
         f"{xa['chars_per_sentence']} characters per sentence, {xa['quotes_per_sentence']} quotes per sentence); "
-        f"B like {xb['genre'] or 'a report'} ({xb['sentences']} sentences, {xb['chars_per_sentence']} characters "
+        f"B like {xb['genre'] or 'a news report'} ({xb['sentences']} sentences, {xb['chars_per_sentence']} characters "
         f"per sentence, {xb['quotes_per_sentence']} quotes per sentence)."
     )
     return Evidence(summary, {"a": xa, "b": xb})
@@ -819,10 +917,16 @@ class Comparator:
         a, b = pa.article, pb.article
         usem3 = self.resources.embedders[0]
         contrasts = _hedge_contrasts(a, b, pa, pb, usem3.embed)
+        t_floor, n_floor = self.model.time_floors(self.model.matrix([feats]))
+        guard = None
+        if not np.isnan(t_floor[0]):
+            guard = {"min_gap_days": min_publication_gap(a, b),
+                     "training_range_days": self.model.manifest["time_guard"]["range_days"],
+                     "time_floor": round(float(t_floor[0]), 2), "narrative_floor": round(float(n_floor[0]), 2)}
         ev = {
             Dimension.GEOGRAPHY: _geography_evidence(a, b),
             Dimension.ENTITIES: _entities_evidence(a, b),
-            Dimension.TIME: _time_evidence(a, b),
+            Dimension.TIME: _time_evidence(a, b, guard),
             Dimension.NARRATIVE: _narrative_evidence(a, b, scores, feats, contrasts),
             Dimension.STYLE: _style_evidence(a, b, pa, pb),
             Dimension.TONE: _tone_evidence(a, b, pa, pb),
@@ -830,8 +934,9 @@ class Comparator:
         parts = []
         for d in (Dimension.GEOGRAPHY, Dimension.ENTITIES, Dimension.TIME, Dimension.NARRATIVE):
             parts.append(f"{d.value.lower()} {describe_score(scores[d])}")
+        parts[-1] += f" ({ev[Dimension.NARRATIVE].details['judgement']})"
         ev[Dimension.OVERALL] = Evidence(
-            "Overall " + describe_score(scores[Dimension.OVERALL]) + ": " + ", ".join(parts) + ".",
+            (", ".join(parts) + ".").capitalize(),
             {"lead_similarity": feats.get("usem3:lead"), "body_similarity": feats.get("e5:headtail"),
              "lexical_overlap": feats.get("tfidf_word")},
         )

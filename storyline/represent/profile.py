@@ -16,6 +16,7 @@ import math
 import re
 import statistics
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,54 @@ class ArticleProfile:
     capitals: set[str]
     style: dict[str, float]
     anchors: dict[str, float]
+    places: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_AR_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")  # "and the", "in the", ... glued to a name
+_PLACE_KINDS = ("country", "city", "state", "demonym")
+
+
+def place_mentions(text: str) -> Counter[tuple[str, str]]:
+    """Places named in a text, by scanning it against the gazetteer: ``(name, country)`` counts.
+
+    Independent of the NER models, so it also works where they are weak (Turkish,
+    Arabic, Polish). Latin- and Cyrillic-script candidates must be capitalised; a
+    single-word city must have 50,000+ people to count (fewer false hits on words).
+    """
+    from ..enrich.places import fold, gazetteer
+
+    gaz = gazetteer()
+    toks = _TOKEN.findall(text.replace("’", "'"))
+    out: Counter[tuple[str, str]] = Counter()
+    i = 0
+    while i < len(toks):
+        hit = None
+        for n in (3, 2, 1):
+            if i + n > len(toks):
+                continue
+            cand = " ".join(toks[i : i + n])
+            first = cand[:1]
+            if first.isalpha() and first.lower() != first.upper() and not first.isupper():
+                continue
+            keys = [fold(cand)]
+            if n == 1 and _ARABIC.match(cand):
+                keys += [fold(cand[len(p) :]) for p in _AR_PREFIXES if cand.startswith(p) and len(cand) - len(p) >= 3]
+            for key in keys:
+                place = gaz.index.get(key)
+                if (place is not None and place.kind in _PLACE_KINDS and len(key) >= 4
+                        and (place.kind != "city" or place.population >= 50_000 or n > 1)):
+                    hit = (place, n)
+                    break
+            if hit:
+                break
+        if hit:
+            out[(hit[0].name, hit[0].country)] += 1
+            i += hit[1]
+        else:
+            i += 1
+    return out
 
 
 def _capitals(text: str) -> set[str]:
@@ -231,4 +280,5 @@ def profile_article(article: Article, res: ProfileResources) -> ArticleProfile:
         capitals=_capitals(body),
         style=style_stats(article.title, body, sentences),
         anchors=anchors,
+        places=place_mentions(full),
     )
