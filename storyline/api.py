@@ -519,21 +519,22 @@ def compare_stored(a: Article, b: Article, settings: Settings, profiles: Ordered
         if not (art.body or art.title).strip():
             raise CompareError("article has no text to compare", source=art.id)
     try:
-        comparator = load_comparator(settings)
-        pair = []
-        for art in (a, b):
-            with _PROFILE_LOCK:
+        # One comparison at a time: on 2 cores, parallel ones only thrash the models
+        # and profile the same article several times over.
+        with _PROFILE_LOCK:
+            comparator = load_comparator(settings)
+            pair = []
+            for art in (a, b):
                 prof = profiles.get(art.id)
-                if prof is not None:
-                    profiles.move_to_end(art.id)
-            if prof is None:
-                prof = comparator.profile(art)
-                with _PROFILE_LOCK:
+                if prof is None:
+                    prof = comparator.profile(art)
                     profiles[art.id] = prof
                     while len(profiles) > MAX_PROFILES:
                         profiles.popitem(last=False)
-            pair.append(prof)
-        return comparator.compare_profiles(pair[0], pair[1])
+                else:
+                    profiles.move_to_end(art.id)
+                pair.append(prof)
+            return comparator.compare_profiles(pair[0], pair[1])
     except StorylineError:
         raise
     except (ValueError, TypeError) as exc:
