@@ -206,7 +206,8 @@ class ClusterParams:
     time_decay_days: float = 30.0  # gap at which the time factor falls to 1/e
     time_grace_days: float = 3.0  # gaps this short cost nothing
     dup_threshold: float = 0.8  # MinHash Jaccard of near-duplicates
-    avg_members: int = 30  # latest members a story is averaged over
+    avg_members: int = 10  # latest members a story is averaged over
+    max_stories: int = 12  # candidate stories scored per article
     weights: tuple[float, ...] = (0.0,) * len(FEATURE_NAMES)
     bias: float = 0.0
     # cross-language candidates have no lexical overlap: their own weights
@@ -430,6 +431,8 @@ class StoryClusterer:
         root = line
         while self._storyline.get(root, root) != root:
             root = self._storyline[root]
+        while line != root:  # path compression: later lookups take one step
+            self._storyline[line], line = root, self._storyline[line]
         return root
 
     # -- features ----------------------------------------------------------------
@@ -486,7 +489,7 @@ class StoryClusterer:
 
     def _story_features(
         self, doc: DocFeatures, vec: np.ndarray, lex: tuple[np.ndarray, np.ndarray],
-        story: _Story, member_cos: dict[int, float],
+        story: _Story, member_cos: dict[int, float], kw: dict[str, float],
     ) -> tuple[list[float], bool]:
         lang = doc.language
         same_lang = [i for i in member_cos if self._docs[i].language == lang or lang is None]
@@ -504,13 +507,13 @@ class StoryClusterer:
         feats = [cos_max, cos_cen, lex_max]
         for kind in (("person", "org"), ("place",)):
             dkeys = [k for k, t in doc.keys.items() if t in kind]
-            dw = {k: self._key_weight(k) for k in dkeys}
+            dw = {k: kw[k] for k in dkeys}
             total = sum(dw.values())
             cover = sum(w for k, w in dw.items() if story.keys.get(k)) / total if total else 0.0
             prefixes = _ACTOR_PREFIXES if "person" in kind else _PLACE_PREFIXES
             stotal = self._story_key_total(story, prefixes)
             back = (
-                sum(self._key_weight(k) * story.keys.get(k, 0) for k in doc.keys if k.startswith(prefixes))
+                sum(kw[k] * story.keys.get(k, 0) for k in doc.keys if k.startswith(prefixes))
                 / stotal
                 if stotal
                 else 0.0
@@ -524,8 +527,7 @@ class StoryClusterer:
         else:
             feats.append(0.0)
         size = len(story.members)
-        actors = {k: doc.salience.get(k, 1.0) * self._key_weight(k)
-                  for k, t in doc.keys.items() if t != "place"}
+        actors = {k: doc.salience.get(k, 1.0) * kw[k] for k, t in doc.keys.items() if t != "place"}
         total = sum(actors.values())
         feats.append(sum(w * story.keys.get(k, 0) / size for k, w in actors.items()) / total
                      if total else 0.0)
@@ -570,14 +572,24 @@ class StoryClusterer:
         content probability, time factor), best first. Does not change the state."""
         vec = _unit(vector)
         lex = self._lex_vector(doc.terms)
-        cands, _ = self._candidates(doc, vec)
+        cands, ann = self._candidates(doc, vec)
         by_story: dict[str, dict[int, float]] = defaultdict(dict)
         for i, cos in cands.items():
             by_story[self._resolve(self._doc_story[i])][i] = cos
+        # only the most similar stories can win: score the best by embedding, and the
+        # best of those found through shared rare entities only (other languages)
+        ann_set = set(ann)
+        via_ann = [sid for sid, m in by_story.items() if ann_set.intersection(m)]
+        via_keys = [sid for sid, m in by_story.items() if not ann_set.intersection(m)]
+        best = lambda sid: -max(by_story[sid].values())  # noqa: E731
+        keep = sorted(via_ann, key=best)[: self.params.max_stories]
+        keep += sorted(via_keys, key=best)[: max(1, self.params.max_stories // 2)]
+        kw = {k: self._key_weight(k) for k in doc.keys}
         out = []
-        for sid, member_cos in by_story.items():
+        for sid in keep:
+            member_cos = by_story[sid]
             story = self._stories[sid]
-            feats, cross = self._story_features(doc, vec, lex, story, member_cos)
+            feats, cross = self._story_features(doc, vec, lex, story, member_cos, kw)
             prob = self._probability(feats, cross)
             out.append((sid, feats, cross, prob, self._time_factor(doc, story)))
         out.sort(key=lambda r: -r[3] * r[4])
