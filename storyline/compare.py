@@ -384,11 +384,13 @@ class CompareModel:
         floors = self.time_floors(x)
         s1 = self._apply_floors(np.column_stack([self.stage1[d.value].predict(x) for d in DIMENSIONS]), floors)
         if not self.stage2:
-            return np.clip(s1, 1.0, 4.0)
+            out: np.ndarray = np.clip(s1, 1.0, 4.0)
+            return out
         # stage 2 reads the floored stage-1 Time and Narrative, so Overall follows them
         x2 = np.hstack([x, s1])
         s2 = np.column_stack([self.stage2[d.value].predict(x2) for d in DIMENSIONS])
-        return np.clip(self._apply_floors(s2, floors), 1.0, 4.0)
+        out = np.clip(self._apply_floors(s2, floors), 1.0, 4.0)
+        return out
 
     def predict(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
         return self.predict_matrix(self.matrix(rows))
@@ -478,7 +480,8 @@ class PairComparison:
         }
         if with_features:
             out["features"] = {k: (None if math.isnan(v) else v) for k, v in self.features.items()}
-        return _jsonable(out)
+        result: dict[str, Any] = _jsonable(out)
+        return result
 
 
 def _jsonable(obj: Any) -> Any:
@@ -715,7 +718,7 @@ def _hedge_contrasts(a: Article, b: Article, pa: ArticleProfile | None, pb: Arti
     va = embed([s.text for s in sa])
     vb = embed([s.text for s in sb])
     sim = cosine_matrix(va, vb)
-    out = []
+    out: list[dict[str, Any]] = []
     for i, x in enumerate(sa):
         for j, y in enumerate(sb):
             if x.hedged == y.hedged:
@@ -732,13 +735,13 @@ def _hedge_contrasts(a: Article, b: Article, pa: ArticleProfile | None, pb: Arti
                 "asserted_source": asserted.source,
                 "similarity": float(sim[i, j]),
             })
-    out.sort(key=lambda d: -d["similarity"])
+    out.sort(key=lambda d: -float(d["similarity"]))
     seen: set[str] = set()
     unique = []
     for d in out:
         if d["hedged"] in seen or d["asserted"] in seen:
             continue
-        seen.update((d["hedged"], d["asserted"]))
+        seen.update((str(d["hedged"]), str(d["asserted"])))
         unique.append(d)
     return unique[:3]
 
@@ -1050,7 +1053,7 @@ def iter_pair_rows(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | Non
     name = path.name.lower().removesuffix(".gz")
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        fh = opener(path, "rt", encoding="utf-8-sig", newline="")  # type: ignore[operator]
+        fh = opener(path, "rt", encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InputError(f"cannot open pairs file: {exc}", source=str(path)) from exc
     with fh:

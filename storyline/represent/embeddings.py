@@ -106,13 +106,15 @@ def cosine(a: Vectors, b: Vectors) -> np.ndarray:
     _check_same(a.spec, b.spec)
     if len(a) != len(b) and len(a) != 1 and len(b) != 1:
         raise ValueError(f"cannot pair {len(a)} rows with {len(b)} rows")
-    return np.clip((a.array * b.array).sum(axis=1), -1.0, 1.0).astype(np.float32)
+    out: np.ndarray = np.clip((a.array * b.array).sum(axis=1), -1.0, 1.0).astype(np.float32)
+    return out
 
 
 def cosine_matrix(a: Vectors, b: Vectors) -> np.ndarray:
     """All-pairs cosine (len(a) x len(b)). Raises ModelError on mixed specs."""
     _check_same(a.spec, b.spec)
-    return np.clip(a.array @ b.array.T, -1.0, 1.0).astype(np.float32)
+    out: np.ndarray = np.clip(a.array @ b.array.T, -1.0, 1.0).astype(np.float32)
+    return out
 
 
 def _check_same(a: EmbeddingSpec, b: EmbeddingSpec) -> None:
@@ -126,7 +128,8 @@ def _normalise(x: np.ndarray) -> np.ndarray:
         x = x[None, :]
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (x / norms).astype(np.float32)
+    out: np.ndarray = (x / norms).astype(np.float32)
+    return out
 
 
 def _version(dist: str) -> str:

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -120,27 +121,27 @@ class LexicalModel:
     def __init__(self, idf_char: np.ndarray | None = None, idf_word: np.ndarray | None = None) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        kw = dict(n_features=self.N_FEATURES, alternate_sign=False, norm=None, lowercase=True)
-        self._char = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **kw)  # type: ignore[arg-type]
-        self._word = HashingVectorizer(
-            analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **kw  # type: ignore[arg-type]
-        )
+        kw: dict[str, Any] = dict(n_features=self.N_FEATURES, alternate_sign=False, norm=None, lowercase=True)
+        self._char = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **kw)
+        self._word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", **kw)
         self.idf_char = idf_char
         self.idf_word = idf_word
 
-    def _transform(self, vec: object, texts: Sequence[str], idf: np.ndarray | None):  # noqa: ANN202
+    def _transform(self, vec: Any, texts: Sequence[str], idf: np.ndarray | None) -> Any:
         from sklearn.preprocessing import normalize
 
-        x = vec.transform(list(texts))  # type: ignore[attr-defined]
+        x = vec.transform(list(texts))
         x.data = np.log1p(x.data)
         if idf is not None:
             x = x.multiply(idf.astype(np.float32)).tocsr()
         return normalize(x)
 
-    def char(self, texts: Sequence[str]):  # noqa: ANN201 - scipy sparse matrix
+    def char(self, texts: Sequence[str]) -> Any:
+        """L2-normalised TF-IDF rows (scipy sparse) of character 3-5-grams."""
         return self._transform(self._char, texts, self.idf_char)
 
-    def word(self, texts: Sequence[str]):  # noqa: ANN201
+    def word(self, texts: Sequence[str]) -> Any:
+        """L2-normalised TF-IDF rows (scipy sparse) of word uni- and bigrams."""
         return self._transform(self._word, texts, self.idf_word)
 
     def fit(self, texts: Sequence[str]) -> LexicalModel:
