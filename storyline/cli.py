@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -263,6 +262,23 @@ def _open_store(db: Optional[Path]) -> Any:
         raise typer.Exit(2) from exc
 
 
+def _ingest_with_progress(store: Any, paths: list[Path], settings: Any, label: str, *, batch_size: int = 32) -> Any:
+    """``store.ingest_paths`` with a progress bar on stderr."""
+    from .store import ingest_paths
+
+    with _progress(0, label) as progress:
+        task = progress.add_task("ingest", total=None)
+        seen = [0]
+
+        def on_progress(rep: Any) -> None:
+            n = rep.records + rep.skipped
+            progress.advance(task, n - seen[0])
+            seen[0] = n
+
+        return ingest_paths(store, paths, settings, batch_size=batch_size, on_progress=on_progress,
+                            total=lambda n: progress.update(task, total=n))
+
+
 def _fail(exc: Exception) -> None:
     err_console.print(f"[red]error[/red] {escape(str(exc))}")
     raise typer.Exit(2) from exc
@@ -282,24 +298,11 @@ def ingest(
     again, finishes the job. Failed records are kept with their reason (`storyline errors`).
     """
     from .errors import StorylineError
-    from .store import ingest_paths
 
     settings = load_settings(config)
     store = _open_store(db)
     try:
-        with _progress(0, "ingesting") as progress:
-            task = progress.add_task("ingest", total=None)
-            seen = [0]
-
-            def on_progress(rep: Any) -> None:
-                n = rep.records + rep.skipped
-                progress.advance(task, n - seen[0])
-                seen[0] = n
-
-            report = ingest_paths(
-                store, paths, settings, batch_size=batch_size, on_progress=on_progress,
-                total=lambda n: progress.update(task, total=n),
-            )
+        report = _ingest_with_progress(store, paths, settings, "ingesting", batch_size=batch_size)
     except StorylineError as exc:
         _fail(exc)
     finally:
@@ -551,23 +554,12 @@ def demo(
     German, French and Spanish, 2019-2024, with the sites' junk still in them.
     """
     from .errors import StorylineError
-    from .store import ingest_paths
 
     settings = load_settings(config)
     store = _open_store(db)
     paths = [demo_corpus_path(), *(extra or [])]
     try:
-        with _progress(0, "ingesting the demo corpus") as progress:
-            task = progress.add_task("ingest", total=None)
-            seen = [0]
-
-            def on_progress(rep: Any) -> None:
-                n = rep.records + rep.skipped
-                progress.advance(task, n - seen[0])
-                seen[0] = n
-
-            report = ingest_paths(store, paths, settings, on_progress=on_progress,
-                                  total=lambda n: progress.update(task, total=n))
+        report = _ingest_with_progress(store, paths, settings, "ingesting the demo corpus")
         rows = store.list_stories(limit=1000)
     except StorylineError as exc:
         store.close()
