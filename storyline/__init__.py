@@ -38,11 +38,27 @@ __all__ = [
     "Source",
     "Statement",
     "StorylineError",
+    "Dimension",
+    "PairComparison",
     "analyze",
     "analyze_text",
+    "compare_articles",
+    "compare_texts",
     "iter_records",
     "load_settings",
     "read_articles",
 ]
+
+_COMPARE_NAMES = ("Dimension", "PairComparison", "compare_articles", "compare_texts")
+
+
+def __getattr__(name: str) -> object:
+    """Pair comparison on first use: ``import storyline`` stays light (no numpy, no models)."""
+    if name in _COMPARE_NAMES:
+        from . import compare
+
+        return getattr(compare, name)
+    raise AttributeError(f"module 'storyline' has no attribute {name!r}")
+
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

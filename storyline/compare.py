@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -303,7 +304,40 @@ def pair_features(pa: ArticleProfile, pb: ArticleProfile) -> dict[str, float]:
         f[f"sty_{k}_mean"] = (va_ + vb_) / 2
     la, lb = a.language or "", b.language or ""
     f["same_lang"] = float(la == lb) if la and lb else _nan()
+    f.update(source_features(a.url, b.url))
     return f
+
+
+def _site(host: str) -> str:
+    """The registered site of a host name: ``news.bbc.co.uk`` -> ``bbc.co.uk``.
+
+    A short second label under a country code (co.uk, com.tr, gov.pl) counts as
+    part of the suffix; this is a rule of thumb, not the public suffix list.
+    """
+    labels = host.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def source_features(url_a: str | None, url_b: str | None) -> dict[str, float]:
+    """Where the two articles were published: the same host, site, section (NaN without URLs).
+
+    One outlet's articles share a house style and often a beat, which the Style and
+    Tone dimensions see.
+    """
+    names = ("src_same_host", "src_same_site", "src_same_section")
+    if not url_a or not url_b:
+        return dict.fromkeys(names, _nan())
+    sa, sb = urlsplit(url_a), urlsplit(url_b)
+    ha = (sa.hostname or "").lower().removeprefix("www.")
+    hb = (sb.hostname or "").lower().removeprefix("www.")
+    if not ha or not hb:
+        return dict.fromkeys(names, _nan())
+    pa = [x for x in sa.path.split("/") if x]
+    pb = [x for x in sb.path.split("/") if x]
+    same_section = ha == hb and len(pa) > 1 and len(pb) > 1 and pa[0].lower() == pb[0].lower()
+    return dict(zip(names, (float(ha == hb), float(_site(ha) == _site(hb)), float(same_section))))
 
 
 # --------------------------------------------------------------------------- model
@@ -833,7 +867,18 @@ def _style_evidence(a: Article, b: Article, pa: ArticleProfile | None, pb: Artic
         f"B like {xb['genre'] or 'a news report'} ({xb['sentences']} sentences, {xb['chars_per_sentence']} characters "
         f"per sentence, {xb['quotes_per_sentence']} quotes per sentence)."
     )
-    return Evidence(summary, {"a": xa, "b": xb})
+    src = source_features(a.url, b.url)
+    ha = (urlsplit(a.url).hostname or "").removeprefix("www.") if a.url else ""
+    hb = (urlsplit(b.url).hostname or "").removeprefix("www.") if b.url else ""
+    if src["src_same_host"] == 1.0:
+        where = " in the same section" if src["src_same_section"] == 1.0 else ""
+        summary += f" Both were published on {ha}{where}, so they share a house style."
+    elif src["src_same_site"] == 1.0:
+        summary += f" Both come from one site ({_site(ha)})."
+    elif ha and hb:
+        summary += f" Different sites: {ha} and {hb}."
+    return Evidence(summary, {"a": {**xa, "site": ha or None}, "b": {**xb, "site": hb or None},
+                              "same_site": src["src_same_site"] == 1.0, "same_section": src["src_same_section"] == 1.0})
 
 
 def _tone_evidence(a: Article, b: Article, pa: ArticleProfile | None, pb: ArticleProfile | None) -> Evidence:

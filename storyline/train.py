@@ -38,7 +38,11 @@ logger = logging.getLogger(__name__)
 DIMENSIONS = ("Geography", "Entities", "Time", "Narrative", "Style", "Tone", "Overall")
 HFL_FILE = "semeval2022-task8-hfl-texts/training_set.csv.gz"
 BL_FILE = "semeval2022-task8-blresearch-texts/pairs_joined.jsonl.gz"
+LINKS_FILE = "semeval2022-task8-scores/semeval-2022_task8_train-data_batch.csv.gz"
 _MIN_TEXT = 50  # shorter texts are failed scrapes (see the BL SOURCE.md)
+
+
+Doc = tuple[str, str, str, str]  # title, text, language, url ("" when unknown)
 
 
 @dataclass
@@ -54,6 +58,8 @@ class PairExample:
     scores: dict[str, float]
     title1: str = ""
     title2: str = ""
+    url1: str = ""  # the article's address (official train CSV): its host and any date in it
+    url2: str = ""
     origin: str = "hfl"  # "hfl" or "blresearch"
     evaluate: bool = True  # False: augmentation / alternative text, training only
     extra: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +72,14 @@ class PairExample:
     @property
     def lang_pair(self) -> str:
         return f"{self.lang1}-{self.lang2}"
+
+    @property
+    def doc1(self) -> Doc:
+        return (self.title1, self.text1, self.lang1, self.url1)
+
+    @property
+    def doc2(self) -> Doc:
+        return (self.title2, self.text2, self.lang2, self.url2)
 
 
 def _scores(row: dict[str, Any]) -> dict[str, float] | None:
@@ -98,6 +112,11 @@ def load_dev_pairs(datasets_dir: str | Path) -> list[PairExample]:
             row = json.loads(line)
             bl[row["pair_id"]] = row
 
+    links: dict[str, tuple[str, str]] = {}
+    with gzip.open(root / LINKS_FILE, "rt", encoding="utf-8", newline="") as fh:
+        for lrow in csv.DictReader(fh):
+            links[lrow["pair_id"]] = (lrow.get("link1") or "", lrow.get("link2") or "")
+
     hfl_rows: list[dict[str, str]] = []
     with gzip.open(root / HFL_FILE, "rt", encoding="utf-8", newline="") as fh:
         hfl_rows = list(csv.DictReader(fh))
@@ -113,6 +132,7 @@ def load_dev_pairs(datasets_dir: str | Path) -> list[PairExample]:
             pair_id=pid, base_id=pid, lang1=row["lang1"], lang2=row["lang2"],
             title1=row.get("title1") or "", title2=row.get("title2") or "",
             text1=row["text1"], text2=row["text2"], scores=sc, origin="blresearch",
+            url1=row.get("link1") or links.get(pid, ("", ""))[0], url2=row.get("link2") or links.get(pid, ("", ""))[1],
         ))
         seen_eval.add(pid)
     for row in hfl_rows:
@@ -127,6 +147,7 @@ def load_dev_pairs(datasets_dir: str | Path) -> list[PairExample]:
         pairs.append(PairExample(
             pair_id=pid, base_id=base, lang1=row["lang1"], lang2=row["lang2"],
             text1=row["text1"], text2=row["text2"], scores=sc, origin="hfl", evaluate=evaluate,
+            url1=links.get(base, ("", ""))[0], url2=links.get(base, ("", ""))[1],
         ))
         if evaluate:
             seen_eval.add(base)
@@ -138,7 +159,7 @@ def load_dev_pairs(datasets_dir: str | Path) -> list[PairExample]:
 def data_hashes(datasets_dir: str | Path) -> dict[str, str]:
     """sha256 of each training data file, keyed by its path under the datasets folder."""
     out = {}
-    for rel in (HFL_FILE, BL_FILE):
+    for rel in (HFL_FILE, BL_FILE, LINKS_FILE):
         h = hashlib.sha256((Path(datasets_dir) / rel).read_bytes()).hexdigest()
         out[rel] = h
     return out
@@ -194,14 +215,15 @@ def pipeline_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def _doc_key(title: str, text: str, lang: str) -> str:
-    return hashlib.sha1(f"{lang}\x00{title}\x00{text}".encode("utf-8")).hexdigest()
+def _doc_key(title: str, text: str, lang: str, url: str = "") -> str:
+    key = f"{lang}\x00{title}\x00{text}" + (f"\x00{url}" if url else "")
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
 def analyze_docs(
-    docs: list[tuple[str, str, str]], cache_dir: Path | None = None, cache_file: Path | None = None
-) -> dict[tuple[str, str, str], Any]:
-    """Analyse (title, text, lang) documents with the pipeline, cached as JSON lines.
+    docs: list[Doc], cache_dir: Path | None = None, cache_file: Path | None = None
+) -> dict[Doc, Any]:
+    """Analyse (title, text, lang, url) documents with the pipeline, cached as JSON lines.
 
     The cache file is named after :func:`pipeline_fingerprint` unless ``cache_file``
     pins one (to experiment on a fixed analysis while the pipeline code changes).
@@ -210,7 +232,7 @@ def analyze_docs(
     from .compare import analyze_lenient
     from .models import Article, Source
 
-    out: dict[tuple[str, str, str], Any] = {}
+    out: dict[Doc, Any] = {}
     cache: dict[str, dict[str, Any]] = {}
     cache_path = None
     if cache_dir is not None:
@@ -224,13 +246,13 @@ def analyze_docs(
     fh_out = cache_path.open("a", encoding="utf-8") if cache_path is not None else None
     try:
         for i, doc in enumerate(docs):
-            title, text, lang = doc
+            title, text, lang, url = doc
             key = _doc_key(*doc)
             if key in cache:
                 out[doc] = Article.from_dict(cache[key])
                 continue
             try:
-                art = analyze_lenient(text, title=title or None, lang=lang or None, id=key[:16])
+                art = analyze_lenient(text, title=title or None, lang=lang or None, url=url or None, id=key[:16])
             except Exception as exc:  # noqa: BLE001 - a failed document must not stop training
                 logger.warning("analysis failed for %s: %s", key[:16], exc)
                 art = Article(id=key[:16], source=Source("<train>"), title=title, body=text, language=lang)
@@ -245,12 +267,12 @@ def analyze_docs(
     return out
 
 
-def pair_docs(pairs: list[PairExample]) -> list[tuple[str, str, str]]:
-    """The unique (title, text, lang) documents of a list of pairs, in first-seen order."""
-    seen: dict[tuple[str, str, str], None] = {}
+def pair_docs(pairs: list[PairExample]) -> list[Doc]:
+    """The unique (title, text, lang, url) documents of a list of pairs, in first-seen order."""
+    seen: dict[Doc, None] = {}
     for p in pairs:
-        seen[(p.title1, p.text1, p.lang1)] = None
-        seen[(p.title2, p.text2, p.lang2)] = None
+        seen[p.doc1] = None
+        seen[p.doc2] = None
     return list(seen)
 
 
@@ -271,21 +293,21 @@ def build_resources(
 
 
 def feature_matrix(
-    pairs: list[PairExample], articles: dict[tuple[str, str, str], Any], resources: Any
+    pairs: list[PairExample], articles: dict[Doc, Any], resources: Any
 ) -> tuple[list[dict[str, float]], Any]:
     """Pair features for every pair (profiles built once per document)."""
     from .compare import pair_features
     from .represent.profile import profile_article
 
-    profiles: dict[tuple[str, str, str], Any] = {}
+    profiles: dict[Doc, Any] = {}
     for i, (doc, art) in enumerate(articles.items()):
         profiles[doc] = profile_article(art, resources)
         if i % 500 == 0:
             logger.info("profiled %d/%d documents", i, len(articles))
     rows = []
     for p in pairs:
-        pa = profiles[(p.title1, p.text1, p.lang1)]
-        pb = profiles[(p.title2, p.text2, p.lang2)]
+        pa = profiles[p.doc1]
+        pb = profiles[p.doc2]
         rows.append(pair_features(pa, pb))
     return rows, profiles
 
@@ -311,6 +333,26 @@ LGB_PARAMS: dict[str, Any] = {
 }
 N_ROUNDS = 300
 AUG_WEIGHT = 0.5  # machine-translated and alternative-text rows count half
+
+
+SOURCE_DROP = 0.3  # share of training rows whose URL-based features are hidden
+
+
+def mask_source_features(x: Any, features: list[str], seed: int, share: float = SOURCE_DROP) -> None:
+    """Hide the URL-based features (``src_*``) of a seeded share of rows, in place.
+
+    Every development pair has its URLs; pairs compared later often come without
+    them. Without such rows the model would never learn what a missing URL means
+    and would read it as "different sites".
+    """
+    import numpy as np
+
+    cols = np.array([i for i, n in enumerate(features) if n.startswith("src_")], dtype=np.intp)
+    if not len(cols):
+        return
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(rng.random(len(x)) < share)
+    x[np.ix_(rows, cols)] = np.nan
 
 
 def _fit(x: Any, y: Any, w: Any, seed: int, names: list[str]) -> Any:
@@ -440,7 +482,7 @@ class TrainingRun:
     cv_stage1: dict[str, dict[str, float]]
     cv_translated: dict[str, dict[str, float]]
     resources: Any
-    articles: dict[tuple[str, str, str], Any]
+    articles: dict[Doc, Any]
 
 
 def run_cv(
@@ -462,6 +504,7 @@ def run_cv(
     x = np.array([[r.get(n, np.nan) for n in features] for r in rows], dtype=np.float64)
     y = np.array([[p.scores[d.value] for d in DIMENSIONS] for p in pairs])
     w = np.array([1.0 if p.evaluate else AUG_WEIGHT for p in pairs])
+    mask_source_features(x, features, seed)
     folds = group_folds(pairs, k, seed)
     p1, p2 = cross_validate(x, y, w, folds, features, seed)
     return TrainingRun(pairs, features, x, y, w, folds, p1, p2, evaluate(p2, pairs), evaluate(p1, pairs),

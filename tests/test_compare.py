@@ -132,3 +132,45 @@ def test_shipped_model_manifest_records_its_data_and_features():
     assert m["cv"]["Overall"]["all"] > 0.5
     total = sum(p.stat().st_size for p in MODEL_DIR.glob(f"{MODEL_NAME}*"))
     assert total < 5_000_000
+
+
+def test_source_features_read_site_and_section_from_urls():
+    from storyline.compare import _site, source_features
+
+    same = source_features("https://www.bbc.co.uk/news/world-1", "https://bbc.co.uk/news/uk-2")
+    assert same == {"src_same_host": 1.0, "src_same_site": 1.0, "src_same_section": 1.0}
+    sub = source_features("https://sport.example.com/a/b", "https://www.example.com/a/c")
+    assert sub == {"src_same_host": 0.0, "src_same_site": 1.0, "src_same_section": 0.0}
+    other = source_features("https://a.com/x/1", "https://b.org/x/1")
+    assert other["src_same_host"] == 0.0 and other["src_same_site"] == 0.0
+    assert _site("news.bbc.co.uk") == "bbc.co.uk" and _site("www.haberler.com") == "haberler.com"
+    # without both URLs the features are unknown, not "different"
+    assert all(v != v for v in source_features(None, "https://a.com/x").values())
+
+
+def test_urls_in_a_pair_file_reach_the_evidence(tmp_path, comparator):
+    from storyline.compare import compare_texts
+
+    a, b = ASHARQ.read_text(encoding="utf-8"), SOUTHFRONT.read_text(encoding="utf-8")
+    r = compare_texts(a, b, url_a="https://english.aawsat.com/home/article/2080596",
+                      url_b="https://southfront.org/2016/09/06/syria-turkey-talks/")
+    style = r.evidence[Dimension.STYLE]
+    assert "Different sites: english.aawsat.com and southfront.org" in style.summary
+    # the date in B's URL is its publication date, found by the pipeline
+    time = r.evidence[Dimension.TIME].details
+    assert "2016-09-06" in json.dumps(time, default=str)
+
+
+def test_training_rows_carry_urls_and_masking_hides_some():
+    import numpy as np
+
+    from storyline.train import load_dev_pairs, mask_source_features
+    from tests.conftest import DATASETS
+
+    pairs = load_dev_pairs(DATASETS)
+    assert all(p.url1.startswith("http") and p.url2.startswith("http") for p in pairs)
+    x = np.ones((1000, 3))
+    mask_source_features(x, ["a", "src_same_host", "src_same_site"], seed=3)
+    hidden = np.isnan(x[:, 1])
+    assert 0.2 < hidden.mean() < 0.4
+    assert (np.isnan(x[:, 2]) == hidden).all() and not np.isnan(x[:, 0]).any()

@@ -78,6 +78,65 @@ def baselines(run: Any) -> dict[str, dict[str, dict[str, float]]]:
     return out
 
 
+def by_source(run: Any) -> dict[str, dict[str, Any]]:
+    """Pearson of every dimension on the scored rows whose URL features were seen vs hidden.
+
+    Training hides the URL-based features of a seeded share of rows
+    (:func:`storyline.train.mask_source_features`), so both cases are measured.
+    """
+    if "src_same_host" not in run.features:
+        return {}
+    ev = np.array([p.evaluate for p in run.pairs])
+    seen = ~np.isnan(run.x[:, run.features.index("src_same_host")])
+    out: dict[str, dict[str, Any]] = {}
+    for label, m in (("URLs seen", ev & seen), ("URLs hidden", ev & ~seen)):
+        out[label] = {"n": int(m.sum()), **{d: _pearson(run.oof_stacked[m, j], run.y[m, j]) for j, d in enumerate(DIMS)}}
+    return out
+
+
+_RATER = {"GEO": "Geography", "ENT": "Entities", "TIME": "Time", "NAR": "Narrative", "STYLE": "Style",
+          "TONE": "Tone", "OVERALL": "Overall"}
+
+
+def annotator_agreement(seed: int = 1) -> dict[str, dict[str, float]]:
+    """How far two human annotators agree: the ceiling the goals should be read against.
+
+    From the organisers' per-annotator file of the official test set (scores only, no
+    texts): for each pair rated by two or more annotators, two of the ratings picked at
+    random (seeded); Pearson between the two picks, per dimension.
+    """
+    import csv
+    import gzip
+    import random
+    from collections import defaultdict
+
+    path = datasets_dir() / "semeval2022-task8-scores" / "per_annotator_evaluation_data.csv.gz"
+    if not path.exists():
+        return {}
+    ratings: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            ratings[row["pair_id"]].append(row)
+    rng = random.Random(seed)
+    out: dict[str, dict[str, float]] = {}
+    for col, dim in _RATER.items():
+        a, b = [], []
+        for rows in ratings.values():
+            vals = []
+            for r in rows:
+                try:
+                    vals.append(float(r[col]))
+                except (KeyError, ValueError):
+                    continue
+            vals = [v for v in vals if 1 <= v <= 4]
+            if len(vals) >= 2:
+                x, y = rng.sample(vals, 2)
+                a.append(x)
+                b.append(y)
+        out[dim] = {"pairs": len(a), "pearson": _pearson(np.array(a), np.array(b))}
+    return out
+
+
 def _seed_texts() -> tuple[str, str]:
     folder = ROOT.parent / "shared" / "examples" / "seed-pair"
     a, b = sorted(folder.iterdir())
@@ -117,7 +176,8 @@ def speed(run: Any, n_pairs: int) -> dict[str, Any]:
             for p in chosen:
                 fh.write(json.dumps({"pair_id": p.pair_id, "text1": p.text1, "text2": p.text2,
                                      "title1": p.title1, "title2": p.title2,
-                                     "lang1": p.lang1, "lang2": p.lang2}, ensure_ascii=False) + "\n")
+                                     "lang1": p.lang1, "lang2": p.lang2,
+                                     "url1": p.url1, "url2": p.url2}, ensure_ascii=False) + "\n")
         t0 = time.perf_counter()
         report = compare_pairs_file(src, Path(tmp) / "out.jsonl")
         elapsed = time.perf_counter() - t0
@@ -235,6 +295,23 @@ def render(results: dict[str, Any]) -> str:
         md_table(["dimension", *(k for k in results["cv_translated_rows"]["Overall"])],
                  [[d, *results["cv_translated_rows"][d].values()] for d in ("Overall", "Narrative")]),
         "",
+        "## With and without URLs",
+        "",
+        "Every development pair has its two URLs (official train CSV): their host, section and any date "
+        "in them are features. Training hides them for a seeded 30% of rows, since pairs compared later "
+        "often come without URLs; both cases, out of fold:",
+        "",
+        md_table(["rows", "n", *DIMS], [[k, v["n"], *(v[d] for d in DIMS)] for k, v in results["by_source"].items()]),
+        "",
+        "## Human agreement (context for the goals)",
+        "",
+        "Two annotators of the same pair, official test set (per-annotator file, pairs rated by two or more, "
+        "two ratings picked at random): Pearson between them. The gold score is their mean.",
+        "",
+        md_table(["", *DIMS], [["pairs", *(results["annotators"][d]["pairs"] for d in DIMS)],
+                               ["Pearson, annotator vs annotator", *(results["annotators"][d]["pearson"] for d in DIMS)]])
+        if results.get("annotators") else "(per-annotator file not found)",
+        "",
         "## Goals",
         "",
         md_table(["goal", "target", "measured", "met"],
@@ -316,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
         "cv_stage1": run.cv_stage1,
         "cv_translated_rows": run.cv_translated,
         "baselines": base,
+        "by_source": by_source(run),
+        "annotators": annotator_agreement(),
         "goals": goals,
         "cv_seconds": cv_seconds,
     }
