@@ -290,6 +290,16 @@ def ingest(
     db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="A TOML settings file."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Articles per transaction."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=0,
+        help="Processes that read, extract and enrich in parallel (0: 2 for 256+ records). "
+        "The result does not depend on it.",
+    ),
+    fast: bool = typer.Option(
+        False, "--fast",
+        help="Bulk ingest: rule-based NER (fewer entities found), 2+ workers, embedding in the "
+        "workers. Several times faster; see benchmarks/scale/results.md for the cost.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Read, analyse, cluster and store articles.
@@ -300,6 +310,10 @@ def ingest(
     from .errors import StorylineError
 
     settings = load_settings(config)
+    if fast:
+        settings = settings.bulk()
+    if workers is not None:
+        settings = settings.with_overrides(ingest_workers=workers)
     store = _open_store(db)
     try:
         report = _ingest_with_progress(store, paths, settings, "ingesting", batch_size=batch_size)

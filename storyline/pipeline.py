@@ -151,6 +151,27 @@ def count_outlet_lines(records: Iterable[RawRecord | Failure]) -> dict[str, Coun
     return groups
 
 
+def outlet_lines_of(groups: dict[str, Counter[bytes]], record: RawRecord) -> Counter[bytes] | None:
+    """The line counts a record's boilerplate removal uses (text records only)."""
+    return groups.get(_group_of(record)) if record.kind is InputKind.TEXT else None
+
+
+def analyze_record(
+    record: RawRecord, settings: Settings, *, outlet_lines: Counter[bytes] | None = None
+) -> Article | Failure:
+    """:func:`analyze`, with every failure turned into a :class:`Failure` naming the
+    record and the stage (a bug or a library failure on one record must not stop a
+    batch)."""
+    try:
+        return analyze(record, settings, outlet_lines=outlet_lines)
+    except StorylineError as exc:
+        stage = {"ExtractionError": "extract", "EnrichmentError": "enrich"}.get(type(exc).__name__, "extract")
+        return Failure(record.source, stage, exc.reason)
+    except Exception as exc:
+        log.exception("unexpected failure on %s", record.source)
+        return Failure(record.source, "enrich", f"unexpected error: {type(exc).__name__}: {exc}")
+
+
 def read_articles(
     paths: Iterable[str | Path],
     settings: Settings | None = None,
@@ -178,15 +199,7 @@ def read_articles(
             continue
         if skip is not None and skip(rec):
             continue
-        outlet_lines = groups.get(_group_of(rec)) if rec.kind is InputKind.TEXT else None
-        try:
-            yield analyze(rec, settings, outlet_lines=outlet_lines)
-        except StorylineError as exc:
-            stage = {"ExtractionError": "extract", "EnrichmentError": "enrich"}.get(type(exc).__name__, "extract")
-            yield Failure(rec.source, stage, exc.reason)
-        except Exception as exc:  # a bug or a library failure on one record must not stop a batch
-            log.exception("unexpected failure on %s", rec.source)
-            yield Failure(rec.source, "enrich", f"unexpected error: {type(exc).__name__}: {exc}")
+        yield analyze_record(rec, settings, outlet_lines=outlet_lines_of(groups, rec))
 
 
 def count_records(paths: Iterable[str | Path], settings: Settings | None = None) -> int:

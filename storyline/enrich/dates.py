@@ -149,7 +149,7 @@ _NUM_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six
               "eight": 8, "nine": 9, "ten": 10}
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Match:
     start: int
     end: int
@@ -189,7 +189,24 @@ def _add_months(d: dt.date, n: int) -> dt.date:
     return dt.date(idx // 12, idx % 12 + 1, 1)
 
 
+# The last _match_all call and its result: enriching an undated article scans its
+# body twice with the same arguments (the publication-date estimate, then the date
+# mentions), so the second scan is a lookup. One entry, swapped atomically.
+_LAST_MATCH: tuple[tuple[str, dt.date | None, str | None], tuple[_Match, ...]] | None = None
+
+
 def _match_all(text: str, ref: dt.date | None, lang: str | None) -> list[_Match]:
+    global _LAST_MATCH
+    key = (text, ref, lang)
+    last = _LAST_MATCH
+    if last is not None and last[0] == key:
+        return list(last[1])
+    found = _scan(text, ref, lang)
+    _LAST_MATCH = (key, tuple(found))
+    return found
+
+
+def _scan(text: str, ref: dt.date | None, lang: str | None) -> list[_Match]:
     found: list[_Match] = []
     taken: list[tuple[int, int]] = []
 

@@ -217,9 +217,10 @@ class Store:
         *,
         vectors: Mapping[str, tuple[str, np.ndarray]] | None = None,
         signature: tuple[str, np.ndarray] | None = None,
-        features: Mapping[str, Any] | None = None,
+        features: Mapping[str, Any] | str | None = None,
         story_id: str | None = None,
         dup_group: str | None = None,
+        data_json: str | None = None,
     ) -> bool:
         """Insert an article (and its vectors and signature) unless its id is stored.
 
@@ -227,15 +228,18 @@ class Store:
             article: the enriched article.
             vectors: per view, ``(spec key, 1-D or 2-D float32 array)``.
             signature: ``(spec key, MinHash hash values)``.
-            features: what the clusterer keeps of the article (JSON-able).
+            features: what the clusterer keeps of the article (JSON-able, or its JSON).
             story_id: the story it joined, if already known.
             dup_group: id of the near-duplicate group it belongs to.
+            data_json: :func:`article_json` of the article, when already computed
+                (the parallel ingest serialises in its workers).
 
         Returns:
             True if the article was new, False if it was already there (nothing changed).
         """
-        data = article.to_dict()
-        body = data.pop("body")
+        body = article.body
+        if data_json is None:
+            data_json = article_json(article)
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT OR IGNORE INTO articles (id, title, outlet, url, published, date_method,"
@@ -253,7 +257,7 @@ class Store:
                     dup_group,
                     str(article.source),
                     _now(),
-                    json.dumps(data, ensure_ascii=False),
+                    data_json,
                 ),
             )
             if cur.rowcount == 0:
@@ -283,7 +287,7 @@ class Store:
             if features is not None:
                 c.execute(
                     "INSERT OR REPLACE INTO cluster_features (article_id, data) VALUES (?, ?)",
-                    (article.id, json.dumps(features, ensure_ascii=False)),
+                    (article.id, features if isinstance(features, str) else json.dumps(features, ensure_ascii=False)),
                 )
         return True
 
@@ -648,6 +652,13 @@ class Store:
 
 
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def article_json(article: Article) -> str:
+    """The ``data`` column of an article: its JSON without the body (stored apart)."""
+    data = article.to_dict()
+    data.pop("body")
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _fts_terms(query: str) -> list[str]:
