@@ -35,7 +35,7 @@ from typing import Any
 
 from ..models import Entity, EntityType
 from .dates import MONTH_BY_NAME
-from .places import fold, gazetteer
+from .places import Place, fold, gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,14 @@ def _is_title(token: str, lang: str | None, n: int) -> bool:
     return low in _TITLES or (lang == "de" and bool(_ROLE_END.search(token)))
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _place(name: str, strict: bool = False, prefer: frozenset[str] = frozenset()) -> Place | None:
+    """``gazetteer().lookup``, memoised: the same capitalised words come back in every
+    article, and folding them is most of the rule-based NER's time."""
+    return gazetteer().lookup(name, strict=strict, prefer=prefer)
+
+
 def _fallback_spans(text: str, lang: str | None) -> list[Span]:
-    gaz = gazetteer()
     spans: list[Span] = []
     if lang in ("ar", "zh", "ja", "ko", "fa", "he"):
         return _script_place_spans(text)
@@ -201,7 +207,7 @@ def _fallback_spans(text: str, lang: str | None) -> list[Span]:
             continue
         before = text[max(0, s - 40) : s]
         sentence_start = not before.strip() or before.rstrip()[-1:] in ".!?:\n\"“«"
-        place = gaz.lookup(name, strict=True)
+        place = _place(name, strict=True)
         if place is not None:
             spans.append((s, e, "place"))
             continue
@@ -230,7 +236,7 @@ def _fallback_spans(text: str, lang: str | None) -> list[Span]:
         word = m.group(0)
         if word.lower() in _SENTENCE_WORDS:
             continue
-        place = gaz.lookup(word, strict=True)
+        place = _place(word, strict=True)
         if place is not None and (place.kind in ("country", "state") or fold_ascii(place.name) == fold_ascii(word)
                                   or (place.population >= 1_000_000 and len(word) >= 5)):
             spans.append((a, b, "place"))
@@ -239,7 +245,6 @@ def _fallback_spans(text: str, lang: str | None) -> list[Span]:
 
 def _script_place_spans(text: str) -> list[Span]:
     """Gazetteer places in scripts without spaces or capitals (Arabic, Chinese)."""
-    gaz = gazetteer()
     spans: list[Span] = []
     if re.search(r"[\u4e00-\u9fff]", text):
         names = _cjk_place_names()
@@ -257,7 +262,7 @@ def _script_place_spans(text: str) -> list[Span]:
     for m in re.finditer(r"[\w\u0600-\u06ff-]+(?:\s+[\w\u0600-\u06ff-]+)?", text):
         for cand in (m.group(0), m.group(0).split()[0]):
             word = re.sub(r"^(ال|و|ب|ل|في)(?=\w{3})", "", cand)
-            place = gaz.lookup(word) or gaz.lookup(cand)
+            place = _place(word) or _place(cand)
             if place is not None and place.kind != "demonym" and (place.population >= 50_000 or place.kind != "city"):
                 s = m.start()
                 spans.append((s, s + len(cand), "place"))
@@ -363,7 +368,6 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
         lang: its language code.
         spans: entity spans already tagged (skips tagging).
     """
-    gaz = gazetteer()
     spans = list(spans) if spans is not None else tag_entities(text, lang)
     clusters: dict[tuple[EntityType, str], _Cluster] = {}
     for s, e, label in spans:
@@ -375,12 +379,12 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
         if label == "misc":
             # demonym-only adjectives ("Syrian") are not entities, but a model
             # sometimes labels a real place as misc
-            place = gaz.lookup(surface, strict=True)
+            place = _place(surface, strict=True)
             if place is None or place.kind == "demonym":
                 continue
             label = "place"
         etype = _TYPE[label]
-        if etype is EntityType.PERSON and len(surface.split()) == 1 and gaz.lookup(surface, strict=True):
+        if etype is EntityType.PERSON and len(surface.split()) == 1 and _place(surface, strict=True):
             etype = EntityType.PLACE  # "Damascus said" tagged as a person
         key = name_key(surface)
         if not key:
@@ -394,7 +398,7 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
     for cl in clusters.values():
         if cl.type is EntityType.PLACE:
             for v, n in cl.variants.items():
-                p = gaz.lookup(v)
+                p = _place(v)
                 if p is not None:
                     first_pass[p.country] += n
                     if p.kind == "country":
@@ -406,7 +410,7 @@ def find_entities(text: str, lang: str | None, spans: Iterable[Span] | None = No
         country = None
         if cl.type is EntityType.PLACE:
             place = next((p for v in sorted(cl.variants, key=lambda v: cl.variants[v], reverse=True)
-                          if (p := gaz.lookup(v, prefer=prefer)) is not None), None)
+                          if (p := _place(v, prefer=prefer)) is not None), None)
             if place is not None:
                 country = place.country
                 if place.kind != "demonym" and fold_ascii(place.name) != fold_ascii(canonical) \
