@@ -16,7 +16,13 @@ its own. After the ingest, the same process times the clustering stage alone
 rebuild of the clusterer from the store. The model-only limit is the embedding
 model alone on the clustering view of 500 of the texts.
 
-Run: ``python -m benchmarks.scale --sizes 1000 10000 [100000]``.
+The ingest runs with the library's default settings, or with ``--fast`` the
+bulk-ingest profile (``Settings.bulk()``: rule-based NER, two worker processes,
+embedding in the workers); every result row records its settings, the CPU time
+of the ingest process and its workers, and their peak memory (sampled from /proc).
+Progress goes to stderr every 1,000 records.
+
+Run: ``python -m benchmarks.scale --sizes 1000 10000 [100000] [--fast] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -131,8 +137,90 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_one(n: int) -> dict[str, Any]:
+class _MemoryWatch:
+    """Peak memory of this process and its children (the ingest workers), sampled
+    every ``every`` seconds from /proc: the sum of RSS (counts pages shared by the
+    forked workers once per process, so it overstates) and the sum of PSS (shared
+    pages split between the processes sharing them: the real footprint)."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        import threading
+
+        self.every = every
+        self.peak_rss_mb = 0.0
+        self.peak_pss_mb = 0.0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _family() -> list[int]:
+        me = os.getpid()
+        pids = [me]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                        fields = fh.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == me:
+                    pids.append(int(entry))
+        return pids
+
+    @staticmethod
+    def _kb(path: str, key: str) -> float:
+        try:
+            with open(path, encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return float(line.split()[1])
+        except OSError:
+            pass
+        return 0.0
+
+    def sample(self) -> None:
+        pids = self._family()
+        rss = sum(self._kb(f"/proc/{p}/status", "VmRSS:") for p in pids) / 1024
+        pss = sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids) / 1024
+        self.peak_rss_mb = max(self.peak_rss_mb, rss)
+        self.peak_pss_mb = max(self.peak_pss_mb, pss)
+        self.peak_processes = max(self.peak_processes, len(pids))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    def __enter__(self) -> _MemoryWatch:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+def _settings(fast: bool, workers: int | None) -> Any:
+    from storyline.config import Settings
+
+    settings = Settings().bulk() if fast else Settings()
+    if workers is not None:
+        settings = settings.with_overrides(ingest_workers=workers)
+    return settings
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def run_one(n: int, fast: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Ingest ``n`` documents into a fresh store (in this process) and measure."""
+    import dataclasses
+
     import numpy as np
 
     from storyline.cluster import CLUSTER_VIEW, DocFeatures, StoryClusterer
@@ -140,15 +228,31 @@ def run_one(n: int) -> dict[str, Any]:
     from storyline.store.ingest import cluster_params
     from storyline.config import Settings
 
+    settings = _settings(fast, workers)
     docs, info = build_docs(n)
-    db = cache_dir("scale") / f"store-{n}.db"
+    db = cache_dir("scale") / f"store-{n}{'-fast' if fast else ''}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    last = [time.perf_counter(), 0]
+
+    def progress(rep: Any) -> None:
+        done = rep.records + rep.skipped
+        if done % 1000 == 0 and done != last[1]:
+            now = time.perf_counter()
+            print(json.dumps({"size": n, "records": done, "added": rep.added,
+                              "elapsed_s": round(now - started, 1),
+                              "last_1000_per_s": round((done - last[1]) / (now - last[0]), 1),
+                              "rss_mb": round(_peak_rss_mb(), 1)}), file=sys.stderr, flush=True)
+            last[:] = [now, done]
+
+    cpu0 = _cpu_seconds()
     started = time.perf_counter()
     with Store(db) as store:
-        report = ingest_paths(store, [docs], batch_size=64)
-        ingest_s = time.perf_counter() - started
-        ingest_rss = _peak_rss_mb()
+        with _MemoryWatch() as mem:
+            report = ingest_paths(store, [docs], settings, batch_size=64, on_progress=progress)
+            ingest_s = time.perf_counter() - started
+            ingest_rss = _peak_rss_mb()
+            cpu1 = _cpu_seconds()
         n_stories = store.count_stories()
         sizes = [r["n"] for r in store._query(
             "SELECT count(*) AS n FROM articles GROUP BY story_id")]
@@ -157,7 +261,7 @@ def run_one(n: int) -> dict[str, Any]:
         feats = {aid: DocFeatures.from_dict(f) for aid, f, _s, _d in store.load_cluster_features()}
         sigs = {aid: v for aid, _s, v in store.load_signatures()}
         t = time.perf_counter()
-        c = StoryClusterer(dim=arr.shape[1], params=cluster_params(Settings()))
+        c = StoryClusterer(dim=arr.shape[1], params=cluster_params(settings))
         for i, aid in enumerate(ids):
             c.add(feats[aid], arr[i], sigs.get(aid))
         cluster_s = time.perf_counter() - t
@@ -168,6 +272,8 @@ def run_one(n: int) -> dict[str, Any]:
     db_mb = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists()) / 1e6
     return {
         "size": n,
+        "mode": "fast" if fast else "default",
+        "settings": dataclasses.asdict(settings),
         "corpus": info,
         "records": report.records,
         "articles": report.added,
@@ -177,7 +283,13 @@ def run_one(n: int) -> dict[str, Any]:
         "stories_with_2plus": sum(1 for s in sizes if s >= 2),
         "ingest_seconds": round(ingest_s, 1),
         "ingest_articles_per_s": round(report.added / ingest_s, 2) if ingest_s else None,
-        "ingest_peak_rss_mb": round(ingest_rss, 1),
+        "ingest_peak_rss_mb": round(ingest_rss, 1),  # the main process alone (ru_maxrss)
+        "ingest_peak_rss_total_mb": round(mem.peak_rss_mb, 1),  # main + workers, sum of RSS
+        "ingest_peak_pss_total_mb": round(mem.peak_pss_mb, 1),  # main + workers, sum of PSS
+        "processes": mem.peak_processes,
+        "ingest_cpu_seconds_main": round(cpu1[0] - cpu0[0], 1),
+        "ingest_cpu_seconds_workers": round(cpu1[1] - cpu0[1], 1),
+        "ingest_cpu_ms_per_article": round(1000 * (sum(cpu1) - sum(cpu0)) / max(1, report.added), 1),
         "cluster_only_seconds": round(cluster_s, 1),
         "cluster_only_articles_per_s": round(len(ids) / cluster_s, 1) if cluster_s else None,
         "rebuild_seconds": round(rebuild_s, 1),
@@ -248,23 +360,30 @@ def model_only(n: int = 500) -> dict[str, Any]:
             "mean_chars": round(sum(map(len, texts)) / n)}
 
 
+def _key(run: dict[str, Any]) -> str:
+    return f"{run.get('mode', 'default')}:{run['size']}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--fast", action="store_true",
+                    help="the bulk-ingest profile (Settings.bulk(), `storyline ingest --fast`)")
+    ap.add_argument("--workers", type=int, help="ingest worker processes (default: the settings')")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--replay", type=int, metavar="N",
                     help="also time the clustering stage alone at N articles (replaying the 10k store)")
     ap.add_argument("--replay-one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_one(args.one, args.fast, args.workers)))
         return
     if args.replay_one:
         print(json.dumps(run_replay(args.replay_one)))
         return
     results_path = ROOT / "benchmarks" / "scale" / "results.json"
     previous = json.loads(results_path.read_text()) if results_path.exists() else {}
-    runs = {str(r["size"]): r for r in previous.get("runs", [])}
+    runs = {_key(r): r for r in previous.get("runs", [])}
     replay = previous.get("cluster_replay")
     model = previous.get("model_only")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -274,62 +393,96 @@ def main() -> None:
         if proc.returncode != 0:
             raise SystemExit("replay failed (its stderr is above)")
         replay = json.loads(proc.stdout.strip().splitlines()[-1])
-        _write(runs, model or model_only(), replay)
+        _write(runs, model or model_only(), replay, previous.get("before"))
     for n in args.sizes:
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--one", str(n)], cwd=ROOT,
-                              env=env, capture_output=True, text=True)
+        cmd = [sys.executable, "-m", "benchmarks.scale", "--one", str(n)]
+        cmd += ["--fast"] if args.fast else []
+        cmd += ["--workers", str(args.workers)] if args.workers is not None else []
+        # progress lines go to stderr as they come
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         if proc.returncode != 0:
-            print(proc.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(f"size {n} failed")
+            raise SystemExit(f"size {n} failed (its stderr is above)")
         fresh = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(fresh), flush=True)
-        model = model_only()
+        model = model or model_only()
         # another run (a replay) may have written meanwhile: merge with the file
         on_disk = json.loads(results_path.read_text()) if results_path.exists() else {}
-        runs = {str(r["size"]): r for r in on_disk.get("runs", [])}
-        runs[str(n)] = fresh
-        _write(runs, model, on_disk.get("cluster_replay") or replay)
+        runs = {_key(r): r for r in on_disk.get("runs", [])}
+        runs[_key(fresh)] = fresh
+        _write(runs, model, on_disk.get("cluster_replay") or replay, on_disk.get("before"))
 
 
-def _write(runs: dict[str, Any], model: dict[str, Any], replay: dict[str, Any] | None) -> None:
-    ordered = [runs[k] for k in sorted(runs, key=int)]
-    results = {"runs": ordered, "model_only": model, "cluster_replay": replay, "environment": environment()}
-    rows = [[r["size"], r["corpus"]["recombined"], r["articles"], r["failed"], r["ingest_seconds"],
-             r["ingest_articles_per_s"], r["ingest_peak_rss_mb"], r["cluster_only_articles_per_s"],
-             r["rebuild_seconds"], r["stories"], r["db_mb"], r["load_average_1m_at_end"]] for r in ordered]
+def _settings_line(run: dict[str, Any]) -> str:
+    st = run.get("settings") or {}
+    keys = ("ner", "ner_fast", "ingest_workers", "parallel_embedding", "embedding_model", "embedding_threads",
+            "minhash_perm", "story_threshold", "storyline_threshold")
+    return ", ".join(f"{k}={st[k]}" for k in keys if k in st)
+
+
+def _write(runs: dict[str, Any], model: dict[str, Any], replay: dict[str, Any] | None,
+           before: list[dict[str, Any]] | None) -> None:
+    ordered = sorted(runs.values(), key=lambda r: (r.get("mode", "default"), r["size"]))
+    results = {"runs": ordered, "model_only": model, "cluster_replay": replay, "before": before,
+               "environment": environment()}
+    header = ["mode", "size", "recombined", "articles", "failed", "ingest s", "articles/s",
+              "CPU ms/article (main+workers)", "peak RSS MB main", "peak PSS MB all processes",
+              "peak RSS MB all processes", "cluster-only articles/s", "stories", "store MB", "load avg"]
+    rows = [[r.get("mode", "default"), r["size"], r["corpus"]["recombined"], r["articles"], r["failed"],
+             r["ingest_seconds"], r["ingest_articles_per_s"], r.get("ingest_cpu_ms_per_article", ""),
+             r["ingest_peak_rss_mb"], r.get("ingest_peak_pss_total_mb", ""), r.get("ingest_peak_rss_total_mb", ""),
+             r["cluster_only_articles_per_s"], r["stories"], r["db_mb"], r["load_average_1m_at_end"]]
+            for r in ordered]
     growth = []
-    for a, b in zip(ordered, ordered[1:]):
-        growth.append(
-            f"- {a['size']} -> {b['size']}: time per article x{(b['ingest_seconds'] / b['articles']) / (a['ingest_seconds'] / a['articles']):.2f}, "
-            f"clustering time per article x{(a['cluster_only_articles_per_s'] / b['cluster_only_articles_per_s']):.2f}, "
-            f"peak RSS x{b['ingest_peak_rss_mb'] / a['ingest_peak_rss_mb']:.2f}"
-        )
+    for mode in sorted({r.get("mode", "default") for r in ordered}):
+        mine = [r for r in ordered if r.get("mode", "default") == mode]
+        for a, b in zip(mine, mine[1:]):
+            growth.append(
+                f"- {mode} {a['size']} -> {b['size']}: time per article "
+                f"x{(b['ingest_seconds'] / b['articles']) / (a['ingest_seconds'] / a['articles']):.2f}, "
+                f"CPU per article x{b.get('ingest_cpu_ms_per_article', 0) / max(1e-9, a.get('ingest_cpu_ms_per_article', 0) or 1e-9):.2f}, "
+                f"clustering time per article x{(a['cluster_only_articles_per_s'] / b['cluster_only_articles_per_s']):.2f}, "
+                f"peak PSS x{b.get('ingest_peak_pss_total_mb', 0) / max(1e-9, a.get('ingest_peak_pss_total_mb', 0) or 1e-9):.2f}"
+            )
     md = [
         "# Scale: ingest + cluster",
         "",
         "`storyline.store.ingest_paths` (read, extract, enrich, embed, MinHash, cluster, write to SQLite) on",
-        "real texts, one process per size, 2 CPU cores. Past the real texts the corpus is enlarged by",
-        "sentence-level recombination of two real texts of the same data set (see `benchmarks/scale/bench.py`).",
-        "Command: `python -m benchmarks.scale --sizes 1000 10000 [100000]`.",
+        "real texts, one process per size (plus its ingest workers), 2 CPU cores shared with other jobs.",
+        "Past the real texts (about 5,000) the corpus is **enlarged by sentence-level recombination**: a new",
+        "document is the first half of the sentences of one real text followed by the second half of another",
+        "real text of the same data set (seeded; see `benchmarks/scale/bench.py`).",
         "",
-        md_table(["size", "recombined", "articles", "failed", "ingest s", "articles/s", "peak RSS MB",
-                  "cluster-only articles/s", "rebuild s", "stories", "store MB", "load avg"], rows),
+        "Commands: `python -m benchmarks.scale --sizes 1000 10000 100000 --fast` (mode fast) and",
+        "`python -m benchmarks.scale --sizes 1000 10000` (mode default).",
+        "",
+        "Settings per mode:",
+        *[f"- {m}: {_settings_line(next(r for r in ordered if r.get('mode', 'default') == m))}"
+          for m in sorted({r.get("mode", "default") for r in ordered})],
+        "",
+        md_table(header, rows),
         "",
         "Growth:",
         *growth,
         "",
         f"Model-only limit: the embedding model alone embeds the clustering view (mean {model['mean_chars']} chars) "
-        f"at {model['texts_per_s']} texts/s on this machine.",
+        f"at {model['texts_per_s']} texts/s on this machine (2 BLAS threads).",
         "",
-        "Where the ingest time goes (largest size): clustering "
-        f"~{ordered[-1]['cluster_only_seconds']} s (measured alone), embedding ~"
-        f"{round(ordered[-1]['articles'] / model['texts_per_s'], 1)} s (at the model-only rate), the rest "
-        f"(~{round(ordered[-1]['ingest_seconds'] - ordered[-1]['cluster_only_seconds'] - ordered[-1]['articles'] / model['texts_per_s'], 1)} s)"
-        " is reading, extraction, enrichment (NER dominates, see benchmarks/speed) and SQLite writes.",
-        "",
+        "`CPU ms/article` is user+system CPU time of the ingest process and its workers per stored article:",
+        "unlike articles/s it does not depend on what else ran on the machine. `peak PSS` (sampled every",
+        "second from /proc) is the real memory footprint of the ingest process and its workers; `peak RSS",
+        "all processes` counts the pages the forked workers share with their parent once per process.",
         "`load avg` is the machine's 1-minute load average when the size finished: other jobs shared the",
         "2 cores during these runs, so absolute rates are pessimistic.",
     ]
+    if before:
+        md += [
+            "",
+            "## Before the parallel ingest (earlier code, default settings, one process)",
+            "",
+            md_table(["size", "articles", "ingest s", "articles/s", "peak RSS MB", "load avg"],
+                     [[r["size"], r["articles"], r["ingest_seconds"], r["ingest_articles_per_s"],
+                       r["ingest_peak_rss_mb"], r["load_average_1m_at_end"]] for r in before]),
+        ]
     if replay:
         md += [
             "",
