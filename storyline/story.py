@@ -70,6 +70,19 @@ def firmness(statement: Statement) -> Firmness:
     return Firmness.ASSERTED
 
 
+
+def _plain(obj: Any) -> Any:
+    """Dicts and lists with enums as their values and dates as ISO strings (for JSON)."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    return obj
+
 @dataclass
 class OutletStatement:
     """One statement of one report."""
@@ -163,18 +176,7 @@ class Timeline:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        def conv(obj: Any) -> Any:
-            if isinstance(obj, dict):
-                return {k: conv(v) for k, v in obj.items()}
-            if isinstance(obj, list):
-                return [conv(v) for v in obj]
-            if isinstance(obj, Enum):
-                return obj.value
-            if isinstance(obj, dt.date):
-                return obj.isoformat()
-            return obj
-
-        out: dict[str, Any] = conv({
+        out: dict[str, Any] = _plain({
             "story_id": self.story_id,
             "storyline_id": self.storyline_id,
             "label": self.label,
@@ -362,18 +364,7 @@ class StorylineView:
     stories: list[StoryBrief]
 
     def to_dict(self) -> dict[str, Any]:
-        def conv(obj: Any) -> Any:
-            if isinstance(obj, dict):
-                return {k: conv(v) for k, v in obj.items()}
-            if isinstance(obj, list):
-                return [conv(v) for v in obj]
-            if isinstance(obj, Enum):
-                return obj.value
-            if isinstance(obj, dt.date):
-                return obj.isoformat()
-            return obj
-
-        out: dict[str, Any] = conv({"storyline_id": self.storyline_id,
+        out: dict[str, Any] = _plain({"storyline_id": self.storyline_id,
                                     "stories": [asdict(s) for s in self.stories]})
         return out
 
