@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -391,6 +391,25 @@ def stories(
 
 _FIRM_STYLE = {"asserted": "green", "hedged": "yellow", "denied": "red"}
 
+_V = TypeVar("_V")
+
+
+def _load_view(db: Optional[Path], build: Callable[[Any, str], _V], key: str, as_json: bool) -> _V | None:
+    """Build a story or storyline view from the store; with ``as_json`` print it and return None."""
+    from .errors import StorylineError
+
+    store = _open_store(db)
+    try:
+        view = build(store, key)
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))  # type: ignore[attr-defined]
+        return None
+    return view
+
 
 @app.command()
 def story(
@@ -399,18 +418,10 @@ def story(
     as_json: bool = typer.Option(False, "--json", help="Print the timeline as JSON."),
 ) -> None:
     """A story's timeline: reports by date, first report, developments, who said what how firmly, disagreements."""
-    from .errors import StorylineError
     from .story import build_timeline
 
-    store = _open_store(db)
-    try:
-        tl = build_timeline(store, story_id)
-    except StorylineError as exc:
-        _fail(exc)
-    finally:
-        store.close()
-    if as_json:
-        print(json.dumps(tl.to_dict(), ensure_ascii=False, indent=2))
+    tl = _load_view(db, build_timeline, story_id, as_json)
+    if tl is None:
         return
     span = f"{tl.first_date or 'undated'} .. {tl.last_date or 'undated'}"
     console.print(Panel(
@@ -453,18 +464,10 @@ def storyline_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the storyline as JSON."),
 ) -> None:
     """A storyline: its stories in time order, each with its first report and key statement."""
-    from .errors import StorylineError
     from .story import build_storyline
 
-    store = _open_store(db)
-    try:
-        view = build_storyline(store, storyline_id)
-    except StorylineError as exc:
-        _fail(exc)
-    finally:
-        store.close()
-    if as_json:
-        print(json.dumps(view.to_dict(), ensure_ascii=False, indent=2))
+    view = _load_view(db, build_storyline, storyline_id, as_json)
+    if view is None:
         return
     table = Table(title=f"storyline {storyline_id}: {len(view.stories)} stories", title_justify="left", show_lines=True)
     for col in ("dates", "story", "articles", "first report", "key statement"):
