@@ -135,9 +135,10 @@ def _write_batch(
     new = list(fresh.values())
     report.existing += len(articles) - len(new)
     given = [prepared.get(a.id) if prepared else None for a in new]
-    if new and all(p is not None and p.vector is not None for p in given):
-        spec = given[0].vector[0]  # type: ignore[union-attr]
-        vectors = np.stack([p.vector[1] for p in given])  # type: ignore[union-attr]
+    made = [p.vector for p in given if p is not None and p.vector is not None]
+    if new and len(made) == len(new):
+        spec = made[0][0]
+        vectors = np.stack([vec for _spec, vec in made])
     else:
         spec, vectors = _embed(new, settings, embed_threads) if new else ("", np.zeros((0, 0), np.float32))
     sig_spec = f"minhash/{settings.minhash_perm}/{settings.minhash_seed}/char{settings.shingle_size}"
@@ -152,6 +153,8 @@ def _write_batch(
                 a = new[i]
                 assert clusterer is not None
                 prep = given[i]
+                features: dict[str, Any] | str
+                data: str | None
                 if prep is not None:
                     doc, sig, features, data = prep.features, prep.signature, prep.features_json, prep.data_json
                 else:
@@ -424,11 +427,11 @@ def ingest_paths(
     workers = settings.ingest_workers if workers is None else workers
     if workers < 0:
         raise ValueError("workers must be >= 0 (0: automatic)")
-    paths = [str(p) for p in paths]
+    names = [str(p) for p in paths]
     report = IngestReport()
     started = time.perf_counter()
     if total is not None:
-        total(count_records(paths, settings))
+        total(count_records(names, settings))
 
     def skip(rec: RawRecord) -> str | None:
         key = record_key(rec)
@@ -455,7 +458,7 @@ def ingest_paths(
         done.clear()
         fails.clear()
 
-    for key, item, prep in _analysed(paths, settings, skip, workers):
+    for key, item, prep in _analysed(names, settings, skip, workers):
         if isinstance(item, Failure) and key is None:
             # refused before analysis (unreadable file): known by source and reason
             key = f"{item.source}#{item.stage}:{item.reason}"
