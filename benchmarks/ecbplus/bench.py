@@ -36,6 +36,7 @@ from storyline.cluster import (
     CLUSTER_VIEW,
     DEFAULT_PARAMS,
     FEATURE_NAMES,
+    SAME_LANGUAGE_FEATURES,
     ClusterParams,
     DocFeatures,
     StoryClusterer,
@@ -136,8 +137,8 @@ def fit(feats: list[DocFeatures], vecs: np.ndarray, gold: list[str], idx: list[i
     x = np.asarray(xs)
     y = np.asarray(ys)
     mono = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
-    # cross-language candidates: same model without the lexical features
-    lex = [FEATURE_NAMES.index("lex_max"), FEATURE_NAMES.index("lex_mean")]
+    # cross-language candidates: same model without the same-language (word) features
+    lex = [FEATURE_NAMES.index(n) for n in SAME_LANGUAGE_FEATURES]
     xc = x.copy()
     xc[:, lex] = 0.0
     cross = LogisticRegression(C=1.0, max_iter=5000).fit(xc, y)

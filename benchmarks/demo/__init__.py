@@ -1,0 +1,1 @@
+"""Stories and storylines of the bundled demo corpus against its gold labels."""
