@@ -138,6 +138,19 @@ def test_an_article_linking_two_stories_merges_them_into_the_older() -> None:
     assert any(ch.story_id == "s-new" and ch.merged_into == "s-old" for ch in changes)
 
 
+def test_an_undated_article_does_not_merge_stories_months_apart() -> None:
+    """Two stories seven months apart both fit an undated article; it joins one of them
+    but does not bridge them into one story."""
+    params = dataclasses.replace(DEFAULT_PARAMS, merge_threshold=0.5)
+    c = StoryClusterer(dim=3, params=params)
+    c.add(_doc("a", {"h:x": "person"}, {"alpha": 1}, dt.date(2022, 10, 4)), _vec(1, 0, 0),
+          force_story="s-old")
+    c.add(_doc("b", {"h:x": "person"}, {"alpha": 1}, dt.date(2023, 5, 5)), _vec(1, 0, 0),
+          force_story="s-new")
+    d = c.add(_doc("c", {"h:x": "person"}, {"alpha": 1}), _vec(1, 0, 0))
+    assert d.merged == [] and len(c.stories()) == 2
+
+
 def test_near_duplicates_join_the_story_and_share_a_group() -> None:
     from storyline.represent import minhash_signature
 
@@ -216,9 +229,29 @@ def test_add_refuses_repeats_and_wrong_sizes() -> None:
 
 
 def test_doc_features_round_trip() -> None:
-    d = DocFeatures("a", "de", dt.date(2020, 1, 2), {"h:x": "person"}, {"wort": 3}, [2020],
-                    None, dt.date(2021, 1, 1))
+    d = DocFeatures("a", "de", dt.date(2020, 1, 2), {"a:x": "person"}, {"wort": 3}, [2020],
+                    None, dt.date(2021, 1, 1), numbers=["1200"], names={"kessler": 2})
     assert DocFeatures.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def test_stored_features_of_people_and_organisations_share_the_actor_namespace() -> None:
+    """Features stored with the older "h:" / "o:" prefixes load as actors ("a:"), so an
+    organisation tagged as a person in one language still meets its translation."""
+    old = {"id": "a", "keys": {"h:kslr vrft": "person", "g:mbrg": "place"},
+           "terms": {"werft": 1}, "salience": {"h:kslr vrft": 3.0}}
+    d = DocFeatures.from_dict(old)
+    assert d.keys == {"a:kslr vrft": "person", "g:mbrg": "place"}
+    assert d.salience == {"a:kslr vrft": 3.0}
+    assert d.numbers == [] and d.names == {}
+
+
+def test_numbers_and_names_of_a_text() -> None:
+    from storyline.cluster import name_terms, text_numbers
+
+    assert text_numbers("Colts beat Chiefs 20 - 13 in 2012 ; 1.200 fans, 1,200 seats, 7 dead") == [
+        "20", "13", "1200"]
+    assert name_terms("BREAKING: Kessler Werft hands over Nordlys. Kessler said") == {
+        "kessler": 2, "werft": 1, "nordlys": 1}
 
 
 # --------------------------------------------------------------------------- real texts
