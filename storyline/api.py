@@ -30,7 +30,8 @@ import re
 import secrets
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -204,6 +205,21 @@ class StorylineService:
         self._profiles: OrderedDict[str, Any] = OrderedDict()
         # story views are rebuilt from the store after every write (see add_articles)
         self._story_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        if self.settings.max_running_compares < 1:
+            raise ConfigError("max_running_compares must be >= 1")
+        self._compare_slots = threading.BoundedSemaphore(self.settings.max_running_compares)
+
+    @contextmanager
+    def _compare_slot(self) -> Iterator[None]:
+        """Admission for a fresh comparison: busy (503) when all slots are taken, so a
+        burst of requests fails fast instead of queueing behind seconds of CPU each."""
+        if not self._compare_slots.acquire(blocking=False):
+            raise ApiError(503, f"busy: {self.settings.max_running_compares} comparisons are running;"
+                           " retry in a few seconds", code="busy")
+        try:
+            yield
+        finally:
+            self._compare_slots.release()
 
     # -- writes ------------------------------------------------------------------
 
@@ -320,16 +336,25 @@ class StorylineService:
             lid = s["storyline_id"] or s["id"]
             line = lines.setdefault(
                 lid, {"id": lid, "stories": [], "n_articles": 0, "first_date": None,
-                      "last_date": None, "languages": set(), "outlets": set()},
+                      "last_date": None, "first_date_estimated": False, "last_date_estimated": False,
+                      "languages": set(), "outlets": set()},
             )
-            line["stories"].append({k: s[k] for k in ("id", "headline", "first_date", "last_date", "n_articles")})
+            line["stories"].append({k: s[k] for k in (
+                "id", "headline", "first_date", "last_date", "n_articles",
+                "first_date_estimated", "last_date_estimated")})
             line["n_articles"] += s["n_articles"]
             line["languages"].update(s["languages"])
             line["outlets"].update(s["outlets"])
-            if s["first_date"] and (line["first_date"] is None or s["first_date"] < line["first_date"]):
-                line["first_date"] = s["first_date"]
-            if s["last_date"] and (line["last_date"] is None or s["last_date"] > line["last_date"]):
-                line["last_date"] = s["last_date"]
+            # a date shared by several stories is an estimate only if it is one in all of them
+            for end, later in (("first", False), ("last", True)):
+                date, est = s[f"{end}_date"], s[f"{end}_date_estimated"]
+                if not date:
+                    continue
+                cur = line[f"{end}_date"]
+                if cur is None or (date > cur if later else date < cur):
+                    line[f"{end}_date"], line[f"{end}_date_estimated"] = date, est
+                elif date == cur:
+                    line[f"{end}_date_estimated"] = line[f"{end}_date_estimated"] and est
         out = []
         for line in lines.values():
             line["stories"].sort(key=lambda x: x["first_date"] or "9999")
@@ -448,16 +473,20 @@ class StorylineService:
                 return hit
             a = self.store.get_article(a_id)
             b = self.store.get_article(b_id)
-        result = comparison_to_dict(compare_stored(a, b, self.settings, self._profiles))
+        with self._compare_slot():
+            result = comparison_to_dict(compare_stored(a, b, self.settings, self._profiles))
         with self._lock:
             self._compare_cache[key] = result
             while len(self._compare_cache) > 512:
                 self._compare_cache.popitem(last=False)
         return result
 
-    def compare(self, a: Article, b: Article) -> dict[str, Any]:
-        """The seven scores with their evidence, as JSON-ready data."""
-        return comparison_to_dict(run_compare(a, b, self.settings))
+    def compare_texts(self, a: ArticleIn, b: ArticleIn) -> dict[str, Any]:
+        """Analyse two texts and compare them: the seven scores with their evidence,
+        as JSON-ready data (nothing is stored)."""
+        with self._compare_slot():
+            return comparison_to_dict(run_compare(
+                analyze_for_compare(a, self.settings), analyze_for_compare(b, self.settings), self.settings))
 
 
 # --------------------------------------------------------------------------- adapters
@@ -1095,7 +1124,7 @@ def create_app(
             return templates.TemplateResponse(
                 request, "error.html", {"status": status, "message": message}, status_code=status
             )
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"} if code == "busy" else None
         return JSONResponse(_error_payload(status, code, message, **extra), status_code=status, headers=headers)
 
     @app.exception_handler(StorylineError)
@@ -1245,8 +1274,7 @@ def create_app(
     @app.post("/api/compare/texts", tags=["compare"], responses=err)
     def compare_texts(pair: CompareTextsIn) -> dict[str, Any]:
         """Compare two texts (nothing is stored)."""
-        return service.compare(analyze_for_compare(pair.a, service.settings),
-                               analyze_for_compare(pair.b, service.settings))
+        return service.compare_texts(pair.a, pair.b)
 
     # -- web UI ----------------------------------------------------------------
 

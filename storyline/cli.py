@@ -380,13 +380,21 @@ def stories(
         table.add_column(col, no_wrap=True)
     table.add_column("headline", overflow="fold", min_width=20)
     for s in rows:
-        span = s.first_date or "undated"
-        if s.last_date and s.last_date != s.first_date:
-            span = f"{s.first_date} .. {s.last_date}"
+        span = _span(s.first_date, s.last_date, s.first_date_estimated, s.last_date_estimated)
         arts = f"{s.n_articles}" + (f" ({s.n_copies} {'copy' if s.n_copies == 1 else 'copies'})" if s.n_copies else "")
         table.add_row(s.id, span, arts, str(s.n_outlets), ", ".join(s.languages),
                       s.storyline_id or "", escape(s.label or ""))
     console.print(table)
+
+
+def _span(first: str | None, last: str | None, first_est: bool = False, last_est: bool = False) -> str:
+    """'2020-01-14 .. 2020-01-20' with '(est.)' after a date known only from estimates."""
+    if not first:
+        return "undated"
+    span = first + (" (est.)" if first_est else "")
+    if last and last != first:
+        span += f" .. {last}" + (" (est.)" if last_est else "")
+    return span
 
 
 _FIRM_STYLE = {"asserted": "green", "hedged": "yellow", "denied": "red"}
@@ -605,9 +613,7 @@ def demo(
         table.add_column("reports")
         table.add_column("headline", overflow="fold")
         for s in ss:
-            span = s.first_date or "undated"
-            if s.last_date and s.last_date != s.first_date:
-                span = f"{s.first_date}..{s.last_date}"
+            span = _span(s.first_date, s.last_date, s.first_date_estimated, s.last_date_estimated)
             copies = f", {s.n_copies} cop{'ies' if s.n_copies > 1 else 'y'}" if s.n_copies else ""
             table.add_row(span, s.id, f"{s.n_articles} art. / {s.n_outlets} outl. [{', '.join(s.languages)}{copies}]",
                           escape(s.label or ""))

@@ -58,6 +58,9 @@ class Settings:
     story_threshold: float = 0.3
     storyline_threshold: float = 0.4
     time_decay_days: float = 30.0
+    # serve: comparisons of never-seen pairs computed at once (each costs about a second
+    # of CPU); further requests get 503 with Retry-After instead of queueing for minutes
+    max_running_compares: int = 4
 
     def bulk(self) -> Settings:
         """The bulk-ingest profile (``storyline ingest --fast``): these settings with

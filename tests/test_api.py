@@ -248,6 +248,14 @@ def test_storylines(client):
     page = client.get("/api/storylines", params={"limit": 200}).json()
     assert page["total"] == len(page["items"]) >= 3
     multi = max(page["items"], key=lambda x: x["n_stories"])
+    # every date in the demo corpus is stated; the seed pair's SouthFront page has none, so its
+    # story's date is an estimate, and the listings say so
+    estimated = [s["headline"] for x in page["items"] for s in x["stories"] if s["first_date_estimated"]]
+    assert estimated == ["Syrian & Turkish Officials May Meet in Moscow"]
+    seed_line = next(x for x in page["items"] if any(s["headline"] in estimated for s in x["stories"]))
+    assert seed_line["first_date_estimated"] and not seed_line["last_date_estimated"]  # 2020 is stated
+    html = client.get("/storylines", params={"limit": 200}).text
+    assert html.count('class="est"') == 2  # the line's first date and the story's date
     line = client.get(f"/api/storylines/{multi['id']}").json()
     assert len(line["stories"]) == multi["n_stories"]
     firsts = [s["first_date"] for s in line["stories"] if s["first_date"]]
@@ -443,3 +451,36 @@ def test_serve_makes_and_prints_a_token_when_none_is_set(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_fresh_compares_beyond_the_limit_are_refused_busy_not_queued():
+    import asyncio
+
+    from storyline.api import create_app
+    from storyline.config import Settings
+    from storyline.errors import ConfigError
+    from storyline.store import Store
+
+    with pytest.raises(ConfigError):
+        create_app(Store(":memory:"), settings=Settings(max_running_compares=0))
+    app = create_app(Store(":memory:"), settings=Settings(max_running_compares=1))
+    pair = {"a": {"text": "Officials met in Moscow on Monday to discuss the border, the ministry said."},
+            "b": {"text": "The ministry said officials would meet in Moscow next week about the border."}}
+    slots = app.state.service._compare_slots
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await http.post("/api/compare/texts", json=pair)
+
+    assert slots.acquire(blocking=False)  # one comparison is running
+    try:
+        r = asyncio.run(post())
+    finally:
+        slots.release()
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["error"]["code"] == "busy"
+    r = asyncio.run(post())  # the slot is free again
+    assert r.status_code == 200, r.text
+    assert slots.acquire(blocking=False)  # and released after the call
+    slots.release()

@@ -227,6 +227,27 @@ def test_stories_merge_resolve_and_list() -> None:
             s.storyline_story_ids("l-9")
 
 
+def test_story_dates_known_only_from_estimates_are_marked() -> None:
+    def dated(aid: str, day: int, method: DateMethod) -> Article:
+        return _article(aid, published=PublicationDate(dt.date(2020, 1, day), method))
+
+    with Store(":memory:") as s:
+        # story 1: an estimate earlier than every stated date, a stated last date
+        s.add_article(dated("a1", 1, DateMethod.ESTIMATE), story_id="s-1")
+        s.add_article(dated("a2", 5, DateMethod.TEXT), story_id="s-1")
+        # story 2: a stated date and an estimate on the same day: stated wins
+        s.add_article(dated("b1", 9, DateMethod.ESTIMATE), story_id="s-2")
+        s.add_article(dated("b2", 9, DateMethod.URL), story_id="s-2")
+        # story 3: estimates only
+        s.add_article(dated("c1", 2, DateMethod.ESTIMATE), story_id="s-3")
+        s.add_article(dated("c2", 7, DateMethod.ESTIMATE), story_id="s-3")
+        for sid in ("s-1", "s-2", "s-3"):
+            s.save_story(sid, "l-" + sid)
+        flags = {x.id: (x.first_date_estimated, x.last_date_estimated) for x in s.list_stories()}
+        assert flags == {"s-1": (True, False), "s-2": (False, False), "s-3": (True, True)}
+        assert s.list_stories()[0].to_dict()["first_date_estimated"] is False  # s-2, newest
+
+
 def test_transaction_rolls_back_on_error() -> None:
     with Store(":memory:") as s:
         with pytest.raises(RuntimeError), s.transaction():

@@ -102,6 +102,10 @@ class StorySummary:
     n_outlets: int
     languages: list[str] = field(default_factory=list)
     n_copies: int = 0  # articles that are near-duplicates of another article of the story
+    # the first / last date comes only from estimated publication dates (no article
+    # of the story has a stated date that early / that late)
+    first_date_estimated: bool = False
+    last_date_estimated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +118,8 @@ class StorySummary:
             "n_outlets": self.n_outlets,
             "languages": self.languages,
             "n_copies": self.n_copies,
+            "first_date_estimated": self.first_date_estimated,
+            "last_date_estimated": self.last_date_estimated,
         }
 
 
@@ -518,7 +524,9 @@ class Store:
             " max(a.published) AS last_date, count(a.id) AS n_articles,"
             " count(DISTINCT coalesce(a.outlet, a.id)) AS n_outlets,"
             " group_concat(DISTINCT a.language) AS langs,"
-            " count(a.id) - count(DISTINCT coalesce(a.dup_group, a.id)) AS n_copies"
+            " count(a.id) - count(DISTINCT coalesce(a.dup_group, a.id)) AS n_copies,"
+            " min(CASE WHEN a.date_method = 'estimate' THEN NULL ELSE a.published END) AS first_firm,"
+            " max(CASE WHEN a.date_method = 'estimate' THEN NULL ELSE a.published END) AS last_firm"
             f" FROM stories s JOIN articles a ON a.story_id = s.id {where}"
             " GROUP BY s.id HAVING count(a.id) >= ?"
             " ORDER BY max(coalesce(a.published, '')) DESC, count(a.id) DESC, s.id"
@@ -530,7 +538,11 @@ class Store:
         out = []
         for r in self._query(sql, params):
             langs = sorted(x for x in (r.pop("langs") or "").split(",") if x)
-            out.append(StorySummary(languages=langs, **r))
+            first_firm, last_firm = r.pop("first_firm"), r.pop("last_firm")
+            first_est = r["first_date"] is not None and (first_firm is None or first_firm > r["first_date"])
+            last_est = r["last_date"] is not None and (last_firm is None or last_firm < r["last_date"])
+            out.append(StorySummary(languages=langs, first_date_estimated=first_est,
+                                    last_date_estimated=last_est, **r))
         return out
 
     def storyline_story_ids(self, storyline_id: str) -> list[str]:
