@@ -1120,11 +1120,12 @@ def create_app(
         return not request.url.path.startswith("/api")
 
     def _render_error(request: Request, status: int, code: str, message: str, **extra: Any) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"} if code == "busy" else None
         if _wants_html(request):
             return templates.TemplateResponse(
-                request, "error.html", {"status": status, "message": message}, status_code=status
+                request, "error.html", {"status": status, "message": message}, status_code=status,
+                headers=headers,
             )
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"} if code == "busy" else None
         return JSONResponse(_error_payload(status, code, message, **extra), status_code=status, headers=headers)
 
     @app.exception_handler(StorylineError)

@@ -456,7 +456,7 @@ def test_serve_makes_and_prints_a_token_when_none_is_set(tmp_path):
 def test_fresh_compares_beyond_the_limit_are_refused_busy_not_queued():
     import asyncio
 
-    from storyline.api import create_app
+    from storyline.api import ArticleIn, create_app
     from storyline.config import Settings
     from storyline.errors import ConfigError
     from storyline.store import Store
@@ -473,13 +473,23 @@ def test_fresh_compares_beyond_the_limit_are_refused_busy_not_queued():
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             return await http.post("/api/compare/texts", json=pair)
 
+    async def page(a: str, b: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await http.get("/compare", params={"a": a, "b": b})
+
+    added = app.state.service.add_articles([ArticleIn(**pair["a"]), ArticleIn(**pair["b"])])
+    a_id, b_id = (x.id for x in added)
     assert slots.acquire(blocking=False)  # one comparison is running
     try:
         r = asyncio.run(post())
+        html = asyncio.run(page(a_id, b_id))
     finally:
         slots.release()
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["error"]["code"] == "busy"
+    # the web page too: a browser or crawler is told when to come back
+    assert html.status_code == 503 and html.headers["retry-after"] == "5" and "busy" in html.text
     r = asyncio.run(post())  # the slot is free again
     assert r.status_code == 200, r.text
     assert slots.acquire(blocking=False)  # and released after the call
