@@ -15,7 +15,11 @@ Each new article (in publication-date order when known):
    story's nearest article (``exp(-gap/decay)``). The best story above the
    threshold wins, else the article opens a new story;
 4. merges: a second story that the article also belongs to with high confidence
-   is merged into the older one (the older id survives, so ids stay stable);
+   is merged into the older one (the older id survives, so ids stay stable); and a
+   small story (one or two articles) among the article's best candidates is
+   absorbed when each of its articles, re-scored against the story just grown, now
+   fits it (an early report that opened a story of its own before its story could be
+   recognised); both need the two stories to meet in time;
 5. storylines: stories whose content matches without the time constraint and that
    share key actors or places are linked into one storyline (again the older id
    survives), so a 2016 rumour and its 2020 confirmation end in one storyline of
@@ -275,6 +279,14 @@ class ClusterParams:
     dup_threshold: float = 0.8  # MinHash Jaccard of near-duplicates
     avg_members: int = 10  # latest members a story is averaged over
     max_stories: int = 12  # candidate stories scored per article
+    # absorption: when an article joins a story, a small candidate story (at most
+    # absorb_size articles) near it is re-scored against the grown story, member by
+    # member, and merged in when every member now fits it with this probability.
+    # An article that opened a story early, before its story had enough reports to
+    # recognise it, is folded in later (singletons are most of the split stories)
+    absorb_size: int = 2
+    absorb_threshold: float = 0.3  # chosen on the ECB+ tune topics with story_threshold
+    absorb_candidates: int = 3  # the doc's best-scored other stories considered
     weights: tuple[float, ...] = (0.0,) * len(FEATURE_NAMES)
     bias: float = 0.0
     # cross-language candidates have no lexical overlap: their own weights
@@ -751,6 +763,10 @@ class StoryClusterer:
         survivor = story_id
         for other in merged:
             survivor = self._merge(survivor, other)
+        if scored and force_story is None and not new_story:
+            for other in self._absorb(survivor, scored):
+                survivor = self._merge(survivor, other)
+                merged.append(other)
         if scored and force_story is None:
             self._link_storylines(survivor, doc, scored)
         return Decision(
@@ -798,7 +814,9 @@ class StoryClusterer:
         self._names.append(self._lex_vector(doc.names))
         # keep only what later decisions read (id, language, dates): the terms live on
         # in the lexical vector, the keys in the story profile and the postings
-        self._docs.append(DocFeatures(doc.id, doc.language, doc.date, {}, {}, [], doc.earliest, doc.latest))
+        # (keys, years, numbers are kept for re-scoring a small story's members, see _absorb)
+        self._docs.append(DocFeatures(doc.id, doc.language, doc.date, dict(doc.keys), {}, list(doc.years),
+                                      doc.earliest, doc.latest, dict(doc.salience), list(doc.numbers)))
         self._pos[doc.id] = n
         if dup_group is None:
             dup_group = self._dup_group[self._pos[dup_of]] if dup_of is not None else doc.id
@@ -856,6 +874,45 @@ class StoryClusterer:
         self._changes.setdefault(keep.id, StoryChange(keep.id, keep.id))
         logger.debug("merged story %s into %s", gone.id, keep.id)
         return keep.id
+
+    def _member_probability(self, n: int, story: _Story) -> float:
+        """Probability (time factor included) that stored article ``n`` belongs to a
+        story it is not in, compared with the story's latest ``avg_members`` members."""
+        doc = self._docs[n]
+        vec = self._vecs[n]
+        others = [i for i in story.members[-self.params.avg_members :] if i != n]
+        if not others:
+            return 0.0
+        sims = self._vecs[others] @ vec
+        member_cos = {i: float(x) for i, x in zip(others, sims)}
+        kw = {k: self._key_weight(k) for k in doc.keys}
+        num_w = {x: self._idf(self._num_df.get(x, 0)) for x in doc.numbers}
+        feats, cross = self._story_features(doc, vec, self._lex[n], story, member_cos, kw,
+                                            self._names[n], num_w)
+        return self._probability(feats, cross) * self._time_factor(doc, story)
+
+    def _absorb(self, story_id: str, scored: list[tuple[str, list[float], bool, float, float]]) -> list[str]:
+        """Small candidate stories whose every member now fits the grown story (see
+        ``ClusterParams.absorb_size``); they must also meet it in time."""
+        p = self.params
+        story = self._stories[story_id]
+        out: list[str] = []
+        seen = {story_id}
+        for sid, *_ in scored:
+            if len(seen) > p.absorb_candidates:
+                break
+            sid = self._resolve(sid)
+            if sid in seen:
+                continue
+            seen.add(sid)
+            other = self._stories[sid]
+            if len(other.members) > p.absorb_size or len(other.members) >= len(story.members):
+                continue
+            if self._span_factor(story_id, sid) < p.absorb_threshold:
+                continue
+            if all(self._member_probability(n, story) >= p.absorb_threshold for n in other.members):
+                out.append(sid)
+        return out
 
     def _union_lines(self, a: str, b: str) -> None:
         ra = self._line_root(self._storyline[a])

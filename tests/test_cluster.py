@@ -151,6 +151,25 @@ def test_an_undated_article_does_not_merge_stories_months_apart() -> None:
     assert d.merged == [] and len(c.stories()) == 2
 
 
+def test_a_small_story_is_absorbed_by_the_story_it_now_fits_unless_months_apart() -> None:
+    """An article that opened its own story is folded into the story a later article
+    joins when it now fits it (absorption; the one-article merge rule is switched off
+    here); not when the two stories are months apart."""
+    params = dataclasses.replace(DEFAULT_PARAMS, merge_threshold=1.1)
+    for x_date, absorbed in ((dt.date(2022, 10, 5), True), (dt.date(2023, 5, 5), False)):
+        c = StoryClusterer(dim=3, params=params)
+        for aid in ("a", "b", "e"):
+            c.add(_doc(aid, {"a:x": "person"}, {"alpha": 1, "beta": 1}, dt.date(2022, 10, 4)),
+                  _vec(1, 0, 0), force_story="s-old")
+        c.add(_doc("x", {"a:x": "person"}, {"alpha": 1, "beta": 1}, x_date), _vec(0.8, 0.6, 0),
+              force_story="s-new")
+        d = c.add(_doc("c", {"a:x": "person"}, {"alpha": 1, "beta": 1}, dt.date(2022, 10, 5)),
+                  _vec(1, 0, 0))
+        assert d.story_id == "s-old"
+        assert (d.merged == ["s-new"]) is absorbed
+        assert (c.story_of("x") == "s-old") is absorbed
+
+
 def test_near_duplicates_join_the_story_and_share_a_group() -> None:
     from storyline.represent import minhash_signature
 
