@@ -481,7 +481,9 @@ def storyline_cmd(
     for col in ("dates", "story", "articles", "first report", "key statement"):
         table.add_column(col, overflow="fold")
     for b in view.stories:
-        span = f"{b.first_date or 'undated'}" + (f" .. {b.last_date}" if b.last_date and b.last_date != b.first_date else "")
+        span = _span(b.first_date.isoformat() if b.first_date else None,
+                     b.last_date.isoformat() if b.last_date else None,
+                     b.first_date_estimated, b.last_date_estimated)
         fr = b.first_report
         key = b.key_statement
         key_txt = "" if key is None else f"[{_FIRM_STYLE[key['firmness']]}]{key['firmness']}[/] ({escape(key['outlet'])}): {escape(key['text'][:200])}"

@@ -167,6 +167,11 @@ class Timeline:
         dates = [r.date for r in self.reports if r.date]
         return max(dates) if dates else None
 
+    def date_is_estimate(self, date: dt.date | None) -> bool:
+        """True when ``date`` comes only from reports whose date is an estimate."""
+        on_day = [r.date_method for r in self.reports if date is not None and r.date == date]
+        return bool(on_day) and all(m == "estimate" for m in on_day)
+
     def by_outlet(self) -> dict[str, list[OutletStatement]]:
         """Every outlet's statements (copies included), in date order."""
         out: dict[str, list[OutletStatement]] = {}
@@ -354,6 +359,8 @@ class StoryBrief:
     languages: list[str]
     first_report: dict[str, Any]
     key_statement: dict[str, Any] | None
+    first_date_estimated: bool = False  # known only from estimated publication dates
+    last_date_estimated: bool = False
 
 
 @dataclass
@@ -395,6 +402,8 @@ def build_storyline(store: Store, storyline_id: str) -> StorylineView:
             key_statement=None if key is None else {
                 "text": key.text, "firmness": key.firmness.value, "outlet": key.outlet,
                 "source": key.source},
+            first_date_estimated=tl.date_is_estimate(tl.first_date),
+            last_date_estimated=tl.date_is_estimate(tl.last_date),
         ))
     if not briefs:
         raise NotFound(f"storyline {storyline_id!r} has no stories")

@@ -117,6 +117,13 @@ def test_seed_pair_storyline_rumour_then_meeting(story_db: Path) -> None:
     assert "May Meet" in first.first_report["title"] and first.first_date < second.first_date
     assert second.first_date == dt.date(2020, 1, 14)
     assert first.key_statement is not None and first.key_statement["firmness"] == "hedged"
+    # SouthFront prints no date: its story's date is an estimate and says so; Asharq's is stated
+    assert (first.first_date_estimated, second.first_date_estimated) == (True, False)
+    from storyline.cli import app
+
+    res = CliRunner().invoke(app, ["storyline", line, "--db", str(story_db)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("(est.)") == 1
 
 
 def test_cli_store_commands(story_db: Path) -> None:
