@@ -387,11 +387,12 @@ def stories(
     console.print(table)
 
 
-def _span(first: str | None, last: str | None, first_est: bool = False, last_est: bool = False) -> str:
-    """'2020-01-14 .. 2020-01-20' with '(est.)' after a date known only from estimates."""
+def _span(first: Any, last: Any, first_est: bool = False, last_est: bool = False) -> str:
+    """'2020-01-14 .. 2020-01-20' (dates or ISO strings) with '(est.)' after a date
+    known only from estimates."""
     if not first:
         return "undated"
-    span = first + (" (est.)" if first_est else "")
+    span = f"{first}" + (" (est.)" if first_est else "")
     if last and last != first:
         span += f" .. {last}" + (" (est.)" if last_est else "")
     return span
@@ -431,7 +432,7 @@ def story(
     tl = _load_view(db, build_timeline, story_id, as_json)
     if tl is None:
         return
-    span = f"{tl.first_date or 'undated'} .. {tl.last_date or 'undated'}"
+    span = _span(tl.first_date, tl.last_date, tl.date_is_estimate(tl.first_date), tl.date_is_estimate(tl.last_date))
     console.print(Panel(
         f"{span} · {sum(1 + len(r.copies) for r in tl.reports)} article(s) · "
         f"outlets: {escape(', '.join(tl.outlets))} · languages: {', '.join(tl.languages)}\n"
@@ -481,9 +482,7 @@ def storyline_cmd(
     for col in ("dates", "story", "articles", "first report", "key statement"):
         table.add_column(col, overflow="fold")
     for b in view.stories:
-        span = _span(b.first_date.isoformat() if b.first_date else None,
-                     b.last_date.isoformat() if b.last_date else None,
-                     b.first_date_estimated, b.last_date_estimated)
+        span = _span(b.first_date, b.last_date, b.first_date_estimated, b.last_date_estimated)
         fr = b.first_report
         key = b.key_statement
         key_txt = "" if key is None else f"[{_FIRM_STYLE[key['firmness']]}]{key['firmness']}[/] ({escape(key['outlet'])}): {escape(key['text'][:200])}"

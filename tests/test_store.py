@@ -300,14 +300,17 @@ def test_ingest_twice_changes_nothing_and_keeps_failures(tmp_path: Path) -> None
         assert s.count_articles() == 4
 
 
-@pytest.mark.slow  # two processes each loading the models: ~30-60 s
-def test_ingest_killed_half_way_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
-    names = _write_corpus(tmp_path / "in", 14)
-    db = tmp_path / "s.db"
-    cmd = [sys.executable, "-m", "storyline", "ingest", str(tmp_path / "in"), "--db", str(db),
-           "--batch-size", "1"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _ingest_killed_after(n_done: int, folder: Path, db: Path, *extra: str) -> list[str]:
+    """Run ``storyline ingest folder`` (one record a batch) in a subprocess and SIGKILL it
+    once ``n_done`` records are recorded as done, before it finishes; returns the command
+    so the caller can run it again."""
+    cmd = [sys.executable, "-m", "storyline", "ingest", str(folder), "--db", str(db),
+           "--batch-size", "1", *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = 0
     deadline = time.monotonic() + 240
     try:
@@ -318,18 +321,27 @@ def test_ingest_killed_half_way_resumes_without_loss_or_duplicates(tmp_path: Pat
                         done = conn.execute("SELECT count(*) FROM ingest_progress").fetchone()[0]
                 except sqlite3.OperationalError:
                     done = 0  # schema not created yet
-            if done >= 3:
+            if done >= n_done:
                 proc.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.02)
     finally:
         proc.kill()
         proc.wait()
-    assert 3 <= done < len(names) + 1, "the ingest was not caught half-way"
+    n_records = sum(1 for f in folder.iterdir() if f.is_file())
+    assert n_done <= done < n_records, "the ingest was not caught half-way"
+    return cmd
+
+
+@pytest.mark.slow  # two processes each loading the models: ~30-60 s
+def test_ingest_killed_half_way_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    names = _write_corpus(tmp_path / "in", 14)
+    db = tmp_path / "s.db"
+    cmd = _ingest_killed_after(3, tmp_path / "in", db)
     with Store(db) as s:
         kept = s.count_articles()
         assert 3 <= kept < len(names)
-    rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 1, rerun.stderr  # 1: the empty file failed, the rest went through
     with Store(db) as s:
         ids = s.article_ids()

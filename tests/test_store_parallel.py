@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from storyline.config import Settings
 from storyline.store import Store, ingest_paths
 
 from .conftest import ROOT
-from .test_store import _write_corpus
+from .test_store import _env, _ingest_killed_after, _write_corpus
 
 
 def _corpus(folder: Path, n: int) -> list[str]:
@@ -125,29 +123,8 @@ def test_cli_fast_and_workers_options(tmp_path: Path) -> None:
 def test_parallel_ingest_killed_half_way_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
     names = _write_corpus(tmp_path / "in", 40)
     db = tmp_path / "s.db"
-    cmd = [sys.executable, "-m", "storyline", "ingest", str(tmp_path / "in"), "--db", str(db),
-           "--batch-size", "1", "--workers", "2"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    done = 0
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if db.exists():
-                try:
-                    with sqlite3.connect(db, timeout=1) as conn:
-                        done = conn.execute("SELECT count(*) FROM ingest_progress").fetchone()[0]
-                except sqlite3.OperationalError:
-                    done = 0
-            if done >= 3:
-                proc.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.02)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert 3 <= done < len(names) + 1, "the ingest was not caught half-way"
-    rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    cmd = _ingest_killed_after(3, tmp_path / "in", db, "--workers", "2")
+    rerun = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 1, rerun.stderr  # the empty file failed, the rest went through
     with Store(db) as s:
         ids = s.article_ids()

@@ -33,22 +33,13 @@ def _gold_key(source: str) -> str:
     return key + (f"#{' '.join(loc.split()[:2])}" if loc else "")
 
 
-def run() -> dict[str, Any]:
-    """Ingest the demo corpus and the seed pair; score stories and storylines."""
-    from storyline.config import Settings
-    from storyline.store import Store, ingest_paths
-
+def score_store(store: Any) -> dict[str, Any]:
+    """BCubed of a store's stories and storylines against GOLD.json, and how the seed
+    pair came out (numbers of stories and storylines its two pages are in)."""
     gold = json.loads((DEMO / "GOLD.json").read_text("utf-8"))
     labels = {**gold["articles"], **{k: v for k, v in gold["companions"].items() if k != "note"}}
-    settings = Settings()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        with Store(Path(tmp) / "demo.db") as store:
-            paths = [DEMO] + ([SEED] if SEED.is_dir() else [])
-            report = ingest_paths(store, paths, settings)
-            rows = store._query("SELECT a.source, a.story_id, t.storyline_id FROM articles a"
-                                " JOIN stories t ON t.id = a.story_id")
-    seconds = time.perf_counter() - started
+    rows = store._query("SELECT a.source, a.story_id, t.storyline_id FROM articles a"
+                        " JOIN stories t ON t.id = a.story_id")
     pred_story, gold_story, pred_line, gold_line = [], [], [], []
     seed: dict[str, set[str]] = defaultdict(set)
     for r in rows:
@@ -60,16 +51,32 @@ def run() -> dict[str, Any]:
         if g["story"].startswith("seed-"):
             seed["stories"].add(r["story_id"])
             seed["lines"].add(r["storyline_id"])
-    out: dict[str, Any] = {"articles": len(rows), "failed": report.failed}
+    out: dict[str, Any] = {"articles": len(rows), "gold_articles": len(labels)}
     for name, pred, gl in (("story", pred_story, gold_story), ("storyline", pred_line, gold_line)):
         p, r, f = bcubed(pred, gl)
         out[name] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
                      "predicted": len(set(pred)), "gold": len(set(gl))}
     out["seed_pair"] = {"stories": len(seed["stories"]), "storylines": len(seed["lines"])}
+    return out
+
+
+def run() -> dict[str, Any]:
+    """Ingest the demo corpus and the seed pair; score stories and storylines."""
+    from storyline.config import Settings
+    from storyline.store import Store, ingest_paths
+
+    settings = Settings()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        with Store(Path(tmp) / "demo.db") as store:
+            paths = [DEMO] + ([SEED] if SEED.is_dir() else [])
+            report = ingest_paths(store, paths, settings)
+            out = score_store(store)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    out["failed"] = report.failed
     out["settings"] = {"story_threshold": settings.story_threshold,
                        "storyline_threshold": settings.storyline_threshold,
                        "time_decay_days": settings.time_decay_days}
-    out["seconds"] = round(seconds, 1)
     return out
 
 
