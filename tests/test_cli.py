@@ -38,3 +38,20 @@ def test_demo_ingests_the_bundled_corpus_and_lists_storylines(tmp_path):
     again = runner.invoke(app, ["demo", "--db", str(db)], env={"COLUMNS": "160"})
     assert again.exit_code == 0
     assert "0 new article(s)" in again.stderr
+
+
+def test_error_lines_keep_long_paths_whole(tmp_path):
+    """A skipped-record message names its file on one line, however long the path (a
+    wrapped path cannot be copied or grepped)."""
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    folder = tmp_path / ("a" * 60) / ("b" * 60)
+    folder.mkdir(parents=True)
+    docs = folder / "docs.jsonl"
+    docs.write_text('{"id": "x", "text": "Officials met in Moscow on Monday to discuss the border."}\n'
+                    "not json\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["cluster", str(docs), "-o", str(folder / "out.jsonl")])
+    assert res.exit_code == 1
+    assert f"{docs}:line 2: bad JSON" in res.output.splitlines()[0]
