@@ -55,7 +55,7 @@ class Settings:
     shingle_size: int = 5
     # cluster
     # probabilities of storyline.cluster's model (tuned on ECB+ dev, benchmarks/ecbplus)
-    story_threshold: float = 0.3
+    story_threshold: float = 0.25
     storyline_threshold: float = 0.4
     time_decay_days: float = 30.0
     # serve: comparisons of never-seen pairs computed at once (each costs about a second

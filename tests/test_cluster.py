@@ -169,6 +169,80 @@ def test_a_small_story_is_absorbed_by_the_story_it_now_fits_unless_months_apart(
         assert (c.story_of("x") == "s-old") is absorbed
 
 
+def _two_title_defences(mixed: bool = True) -> StoryClusterer:
+    """A champion's two title defences against two challengers, months apart in
+    reality but undated here, arriving interleaved after some unrelated news. The
+    first reports are forced into one story, as a stream can leave them when the
+    second report of one event meets only the first report of the other."""
+    rng = np.random.default_rng(2)
+    c = StoryClusterer(dim=16)
+    for i in range(30):
+        key = f"a:other{i}"
+        c.add(DocFeatures(f"n{i}", "en", None, {key: "person"}, {f"w{i}": 2, "said": 1},
+                          names={f"other{i}": 1}), rng.normal(size=16), force_story=f"s-n{i}")
+    centres = [rng.normal(size=16), rng.normal(size=16)]
+    centres[1] = 0.6 * centres[0] + 0.8 * centres[1]  # related: both are title fights
+    events = [("rahman", "mannheim", "31-24", 2005), ("thompson", "hamburg", "20-13", 2012)]
+    for i in range(12):
+        g = i % 2 if mixed else 0
+        challenger, city, score, year = events[g]
+        doc = DocFeatures(
+            f"d{i}", "en", None,
+            {"a:klitschko": "person", f"a:{challenger}": "person", f"g:{city}": "place"},
+            {"klitschko": 2, challenger: 3, city: 1, "title": 1, "defence": 1, f"x{i}": 1},
+            years=[year], salience={f"a:{challenger}": 3.0, "a:klitschko": 2.0}, numbers=[score],
+            names={"klitschko": 2, challenger: 3, city.capitalize(): 1},
+        )
+        c.add(doc, centres[g] + 0.15 * rng.normal(size=16), force_story="s-fight")
+    c.pop_changes()
+    return c
+
+
+def test_consolidation_splits_a_mixed_story_and_the_first_report_keeps_the_id() -> None:
+    c = _two_title_defences()
+    split_off = c.consolidate(["s-fight"])
+    assert len(split_off) == 1
+    new = split_off[0]
+    stories = c.stories()
+    assert set(stories["s-fight"]) == {f"d{i}" for i in (0, 2, 4, 6, 8, 10)}
+    assert set(stories[new]) == {f"d{i}" for i in (1, 3, 5, 7, 9, 11)}
+    # the split-off part is named as a story its own first report opened, in the same storyline
+    fresh = StoryClusterer(dim=16)
+    assert new == fresh.add(DocFeatures("d1", "en", None, {}, {}), np.ones(16)).story_id
+    assert c.storyline_of(new) == c.storyline_of("s-fight")
+    changes, _ = c.pop_changes()
+    moved = {ch.story_id: ch.moved for ch in changes}
+    assert set(moved[new] or []) == {f"d{i}" for i in (1, 3, 5, 7, 9, 11)}
+    # a second look changes nothing
+    assert c.consolidate(["s-fight", new]) == []
+
+
+def test_consolidation_leaves_a_coherent_story_whole() -> None:
+    c = _two_title_defences(mixed=False)
+    assert c.consolidate() == []  # every story grown since the last look
+    assert len(c.stories()["s-fight"]) == 12
+
+
+def test_a_story_split_at_ingest_is_stored_split() -> None:
+    from storyline.models import Article, Source
+    from storyline.store import Store
+    from storyline.store.ingest import _save_changes
+
+    c = _two_title_defences()
+    with Store(":memory:") as store:
+        for i in range(12):
+            store.add_article(Article(id=f"d{i}", source=Source("x.txt", f"line {i}"), title=f"Report {i}",
+                                      body="Klitschko kept his titles."), story_id="s-fight")
+        store.save_story("s-fight", "l-fight", label="Report 0")
+        [new] = c.consolidate()
+        with store.transaction():
+            _save_changes(store, c)
+        assert sorted(store.story_article_ids(new)) == sorted(c.stories()[new])
+        assert sorted(store.story_article_ids("s-fight")) == sorted(c.stories()["s-fight"])
+        assert store.get_story(new).label == "Report 1"
+        assert store.get_story(new).storyline_id == store.get_story("s-fight").storyline_id
+
+
 def test_near_duplicates_join_the_story_and_share_a_group() -> None:
     from storyline.represent import minhash_signature
 

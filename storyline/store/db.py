@@ -454,6 +454,18 @@ class Store:
             )
             c.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
 
+    def move_articles(self, story_id: str, article_ids: Sequence[str]) -> None:
+        """Put articles in story ``story_id`` (a story split off by the clusterer);
+        an unlabelled story takes the title of its first article."""
+        with self.transaction() as c:
+            c.executemany("UPDATE articles SET story_id = ? WHERE id = ?",
+                          [(story_id, aid) for aid in article_ids])
+            c.execute(
+                "UPDATE stories SET updated = ?, label = coalesce(label, (SELECT title FROM articles"
+                " WHERE story_id = ? ORDER BY rowid LIMIT 1)) WHERE id = ?",
+                (_now(), story_id, story_id),
+            )
+
     def merge_storyline(self, gone: str, kept: str) -> None:
         """Move every story of storyline ``gone`` to storyline ``kept``."""
         with self.transaction() as c:

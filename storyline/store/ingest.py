@@ -43,7 +43,7 @@ from .db import Store, article_json
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IngestReport", "cluster_params", "ingest_articles", "ingest_paths", "load_clusterer"]
+__all__ = ["IngestReport", "cluster_params", "consolidate", "ingest_articles", "ingest_paths", "load_clusterer"]
 
 _CLUSTERER = "clusterer"  # key of the live clusterer in Store.extras
 
@@ -60,6 +60,7 @@ class IngestReport:
     skipped: int = 0  # records already ingested by an earlier (possibly killed) run
     new_stories: int = 0
     merges: int = 0
+    splits: int = 0  # stories split off by consolidation
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)  # "source: stage: reason", first 20
 
@@ -124,8 +125,11 @@ def _write_batch(
     failures: Sequence[Failure] = (),
     prepared: dict[str, _Prepared] | None = None,
     embed_threads: int | None = None,
+    final: bool = False,
 ) -> dict[str, bool]:
-    """Cluster and store one batch in one transaction. Returns {id: newly added}."""
+    """Cluster and store one batch in one transaction (consolidating the stories
+    grown so far when ``final`` is set or ``consolidate_every`` articles were
+    added since the last time). Returns {id: newly added}."""
     out: dict[str, bool] = {}
     fresh: dict[str, Article] = {}
     for a in articles:
@@ -175,15 +179,9 @@ def _write_batch(
                     store.save_story(decision.story_id, decision.storyline_id, label=a.title or None)
                 out[a.id] = True
             if clusterer is not None:
-                changes, line_merges = clusterer.pop_changes()
-                for ch in changes:
-                    if ch.merged_into is None:
-                        store.save_story(ch.story_id, ch.storyline_id)
-                for ch in changes:
-                    if ch.merged_into is not None:
-                        store.merge_story(ch.story_id, ch.merged_into)
-                for gone, kept in line_merges:
-                    store.merge_storyline(gone, kept)
+                if final or clusterer.added_since_consolidation >= clusterer.params.consolidate_every:
+                    report.splits += len(clusterer.consolidate())
+                _save_changes(store, clusterer)
             for f in failures:
                 store.record_failure(f)
             for key, source, status, aid in done:
@@ -195,16 +193,52 @@ def _write_batch(
     return out
 
 
+def _save_changes(store: Store, clusterer: StoryClusterer) -> None:
+    """Write what the clusterer changed since the last call (inside a transaction)."""
+    changes, line_merges = clusterer.pop_changes()
+    for ch in changes:
+        if ch.merged_into is None:
+            store.save_story(ch.story_id, ch.storyline_id)
+    for ch in changes:
+        if ch.moved:
+            store.move_articles(ch.merged_into or ch.story_id, ch.moved)
+    for ch in changes:
+        if ch.merged_into is not None:
+            store.merge_story(ch.story_id, ch.merged_into)
+    for gone, kept in line_merges:
+        store.merge_storyline(gone, kept)
+
+
+def consolidate(store: Store, settings: Settings | None = None, report: IngestReport | None = None) -> int:
+    """Revisit the stories grown since the last consolidation
+    (:meth:`StoryClusterer.consolidate`) and store the result. Returns the number of
+    stories split off."""
+    clusterer = load_clusterer(store, settings)
+    if clusterer is None:
+        return 0
+    try:
+        with store.transaction():
+            splits = len(clusterer.consolidate())
+            _save_changes(store, clusterer)
+    except BaseException:
+        store.extras.pop(_CLUSTERER, None)
+        raise
+    if report is not None:
+        report.splits += splits
+    return splits
+
+
 def ingest_articles(
     store: Store, articles: Sequence[Article], settings: Settings | None = None
 ) -> dict[str, bool]:
-    """Store and cluster already analysed articles (one transaction).
+    """Store and cluster already analysed articles (one transaction), then
+    consolidate the stories they touched.
 
     Returns:
         {article id: True if it was new}.
     """
     settings = settings or Settings()
-    return _write_batch(store, list(articles), settings, IngestReport())
+    return _write_batch(store, list(articles), settings, IngestReport(), final=True)
 
 
 def record_key(record: RawRecord) -> str:
@@ -483,6 +517,7 @@ def ingest_paths(
         if on_progress is not None:
             on_progress(report)
     flush()
+    consolidate(store, settings, report)
     report.seconds = time.perf_counter() - started
     logger.info("ingest: %s", report.to_dict())
     return report
