@@ -329,6 +329,7 @@ def ingest(
             f"{report.added} new article(s), {report.existing} already stored, "
             f"{report.copies} near-duplicate copies, {report.failed} failed, "
             f"{report.skipped} skipped (done before); {stories_now} stories in {escape(str(store.path))}"
+            + (f" ({report.splits} split off a story mixing two events)" if report.splits else "")
         )
         for line in report.failures:
             err_console.print(f"[red]failed[/red] {escape(line)}")

@@ -317,6 +317,7 @@ class ClusterParams:
     split_min_part: int = 4
     split_min_share: float = 0.2
     split_max_size: int = 80  # larger stories are not re-examined (the check is quadratic)
+    split_growth: float = 1.25  # a story checked whole is checked again once it grew this much
     consolidate_every: int = 1000
     weights: tuple[float, ...] = (0.0,) * len(FEATURE_NAMES)
     bias: float = 0.0
@@ -448,6 +449,7 @@ class _Story:
     # span of the members' dates or estimate bounds; None = unknown on that side
     lo: dt.date | None = None
     hi: dt.date | None = None
+    checked: int = 0  # size at the last consolidation check that kept it whole
 
 
 def _stable_id(prefix: str, article_id: str) -> str:
@@ -989,6 +991,11 @@ class StoryClusterer:
                 split_off.append(part)
         return split_off
 
+    def mark_for_consolidation(self, story_ids: Iterable[str]) -> None:
+        """Have the next :meth:`consolidate` look at these stories too (stories grown
+        by a run that ended before consolidating, known from the store)."""
+        self._touched.update(s for s in story_ids if s in self._stories or s in self._alias)
+
     def _pair_rows(self, members: Sequence[int]) -> list[tuple[list[float], bool]]:
         """Pairwise features (:data:`PAIR_FEATURE_NAMES`) and whether the two are in
         different languages, for every pair of members in condensed (scipy) order."""
@@ -1041,10 +1048,12 @@ class StoryClusterer:
         from scipy.spatial.distance import squareform
 
         p = self.params
-        members = list(self._stories[sid].members)
+        story = self._stories[sid]
+        members = list(story.members)
         n = len(members)
-        if n < 2 * p.split_min_part or n > p.split_max_size:
+        if n < 2 * p.split_min_part or n > p.split_max_size or n < p.split_growth * story.checked:
             return None
+        story.checked = n
         probs = self._pair_probabilities(members)
         labels = fcluster(linkage(1.0 - probs, method="average"), 2, criterion="maxclust")
         first = labels[int(np.argmin(members))]

@@ -169,17 +169,17 @@ def test_a_small_story_is_absorbed_by_the_story_it_now_fits_unless_months_apart(
         assert (c.story_of("x") == "s-old") is absorbed
 
 
-def _two_title_defences(mixed: bool = True) -> StoryClusterer:
-    """A champion's two title defences against two challengers, months apart in
-    reality but undated here, arriving interleaved after some unrelated news. The
-    first reports are forced into one story, as a stream can leave them when the
-    second report of one event meets only the first report of the other."""
+def _title_defence_docs(mixed: bool = True) -> list[tuple[DocFeatures, np.ndarray, str]]:
+    """(features, vector, story) of some unrelated news, then of reports of a
+    champion's two title defences against two challengers (months apart in reality,
+    undated here) arriving interleaved, all in one story "s-fight": as a stream can
+    leave them when the second report of one event meets only the first report of
+    the other."""
     rng = np.random.default_rng(2)
-    c = StoryClusterer(dim=16)
+    out = []
     for i in range(30):
-        key = f"a:other{i}"
-        c.add(DocFeatures(f"n{i}", "en", None, {key: "person"}, {f"w{i}": 2, "said": 1},
-                          names={f"other{i}": 1}), rng.normal(size=16), force_story=f"s-n{i}")
+        out.append((DocFeatures(f"n{i}", "en", None, {f"a:other{i}": "person"}, {f"w{i}": 2, "said": 1},
+                                names={f"other{i}": 1}), rng.normal(size=16), f"s-n{i}"))
     centres = [rng.normal(size=16), rng.normal(size=16)]
     centres[1] = 0.6 * centres[0] + 0.8 * centres[1]  # related: both are title fights
     events = [("rahman", "mannheim", "31-24", 2005), ("thompson", "hamburg", "20-13", 2012)]
@@ -193,7 +193,14 @@ def _two_title_defences(mixed: bool = True) -> StoryClusterer:
             years=[year], salience={f"a:{challenger}": 3.0, "a:klitschko": 2.0}, numbers=[score],
             names={"klitschko": 2, challenger: 3, city.capitalize(): 1},
         )
-        c.add(doc, centres[g] + 0.15 * rng.normal(size=16), force_story="s-fight")
+        out.append((doc, centres[g] + 0.15 * rng.normal(size=16), "s-fight"))
+    return out
+
+
+def _two_title_defences(mixed: bool = True) -> StoryClusterer:
+    c = StoryClusterer(dim=16)
+    for doc, vec, story in _title_defence_docs(mixed):
+        c.add(doc, vec, force_story=story)
     c.pop_changes()
     return c
 
@@ -241,6 +248,29 @@ def test_a_story_split_at_ingest_is_stored_split() -> None:
         assert sorted(store.story_article_ids("s-fight")) == sorted(c.stories()["s-fight"])
         assert store.get_story(new).label == "Report 1"
         assert store.get_story(new).storyline_id == store.get_story("s-fight").storyline_id
+
+
+def test_a_store_reopened_after_an_unconsolidated_run_consolidates_it(tmp_path: Path) -> None:
+    """A run killed before its consolidation: the next one, rebuilding the clusterer
+    from the store, still looks at the stories that run grew (and only those)."""
+    from storyline.cluster import CLUSTER_VIEW
+    from storyline.models import Article, Source
+    from storyline.store import Store
+    from storyline.store.ingest import _CONSOLIDATED, consolidate, load_clusterer
+
+    def build(db: Path, consolidated_through: int) -> int:
+        with Store(db) as store:
+            for doc, vec, story in _title_defence_docs():
+                store.add_article(Article(id=doc.id, source=Source("x.txt", doc.id), title=doc.id, body="text"),
+                                  vectors={CLUSTER_VIEW: ("test/16", vec.astype(np.float32))},
+                                  features=doc.to_dict(), story_id=story)
+                store.save_story(story, "l-" + story[2:])
+            store.set_meta(_CONSOLIDATED, str(consolidated_through))
+            load_clusterer(store)
+            return consolidate(store)
+
+    assert build(tmp_path / "a.db", 30) == 1  # the fight reports came after the last look
+    assert build(tmp_path / "b.db", 42) == 0  # every article was looked at already
 
 
 def test_near_duplicates_join_the_story_and_share_a_group() -> None:

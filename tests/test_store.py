@@ -356,3 +356,5 @@ def test_ingest_killed_half_way_resumes_without_loss_or_duplicates(tmp_path: Pat
         assert all(s.resolve_story(r["story_id"]) for r in rows)
         assert len(s.failures()) == 1
         assert s.search_text(names and "the")  # the FTS index was rebuilt for every article
+        # the rerun's consolidation looked at every article, the killed run's too
+        assert s.get_meta("consolidated_through") == str(s.last_article_rowid())

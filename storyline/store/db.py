@@ -454,6 +454,16 @@ class Store:
             )
             c.execute("UPDATE stories SET merged_into = ? WHERE merged_into = ?", (into, old))
 
+    def last_article_rowid(self) -> int:
+        """Row id of the latest stored article (0 for none): a position in the stream."""
+        row = self._conn.execute("SELECT max(rowid) FROM articles").fetchone()
+        return int(row[0] or 0)
+
+    def story_ids_after(self, rowid: int) -> list[str]:
+        """Stories of the articles stored after row ``rowid``."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT story_id FROM articles WHERE rowid > ? AND story_id IS NOT NULL", (rowid,))]
+
     def move_articles(self, story_id: str, article_ids: Sequence[str]) -> None:
         """Put articles in story ``story_id`` (a story split off by the clusterer);
         an unlabelled story takes the title of its first article."""

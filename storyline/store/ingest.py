@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["IngestReport", "cluster_params", "consolidate", "ingest_articles", "ingest_paths", "load_clusterer"]
 
 _CLUSTERER = "clusterer"  # key of the live clusterer in Store.extras
+_CONSOLIDATED = "consolidated_through"  # meta: the last article row a consolidation saw
 
 
 @dataclass
@@ -102,6 +103,8 @@ def load_clusterer(store: Store, settings: Settings | None = None) -> StoryClust
             DocFeatures.from_dict(feats), arr[row_of[aid]], sid, lines.get(sid), sigs.get(aid), dup
         )
     clusterer.pop_changes()
+    # stories grown by a run that ended (or was killed) before its consolidation
+    clusterer.mark_for_consolidation(store.story_ids_after(int(store.get_meta(_CONSOLIDATED) or 0)))
     logger.info("clusterer rebuilt from %d articles in %.1fs", len(clusterer),
                 time.perf_counter() - started)
     store.extras[_CLUSTERER] = clusterer
@@ -181,6 +184,7 @@ def _write_batch(
             if clusterer is not None:
                 if final or clusterer.added_since_consolidation >= clusterer.params.consolidate_every:
                     report.splits += len(clusterer.consolidate())
+                    store.set_meta(_CONSOLIDATED, str(store.last_article_rowid()))
                 _save_changes(store, clusterer)
             for f in failures:
                 store.record_failure(f)
@@ -219,6 +223,7 @@ def consolidate(store: Store, settings: Settings | None = None, report: IngestRe
     try:
         with store.transaction():
             splits = len(clusterer.consolidate())
+            store.set_meta(_CONSOLIDATED, str(store.last_article_rowid()))
             _save_changes(store, clusterer)
     except BaseException:
         store.extras.pop(_CLUSTERER, None)
