@@ -451,6 +451,20 @@ class _Story:
     hi: dt.date | None = None
     checked: int = 0  # size at the last consolidation check that kept it whole
 
+    def add(self, n: int, doc: DocFeatures, vec: np.ndarray) -> None:
+        """Add article ``n`` (its features and unit vector) to the profile."""
+        self.members.append(n)
+        self.vec_sum = vec.copy() if self.vec_sum is None else self.vec_sum + vec
+        self.keys.update(doc.keys.keys())
+        self.years.update(doc.years)
+        self.numbers.update(doc.numbers)
+        if doc.language:
+            self.langs[doc.language] += 1
+        if doc.date is not None:
+            self.dates.append(doc.date)
+            self.dates.sort()
+        _widen(self, doc.date or doc.earliest, doc.date or doc.latest)
+
 
 def _stable_id(prefix: str, article_id: str) -> str:
     return f"{prefix}-{hashlib.sha1(article_id.encode('utf-8')).hexdigest()[:10]}"
@@ -879,19 +893,9 @@ class StoryClusterer:
             self._storyline[story_id] = story_id
             self._line_seq[story_id] = story.seq
         self._doc_story.append(story_id)
-        story.members.append(n)
-        story.vec_sum = vec.copy() if story.vec_sum is None else story.vec_sum + vec
-        story.keys.update(doc.keys.keys())
-        story.years.update(doc.years)
-        story.numbers.update(doc.numbers)
+        story.add(n, doc, vec)
         for x in doc.numbers:
             self._num_df[x] += 1
-        if doc.language:
-            story.langs[doc.language] += 1
-        if doc.date is not None:
-            story.dates.append(doc.date)
-            story.dates.sort()
-        _widen(story, doc.date or doc.earliest, doc.date or doc.latest)
         self._changes.setdefault(story_id, StoryChange(story_id, story_id))
 
     def _merge(self, a: str, b: str) -> str:
@@ -1096,19 +1100,7 @@ class StoryClusterer:
     def _story_of_members(self, sid: str, seq: int, members: list[int]) -> _Story:
         story = _Story(sid, seq)
         for n in members:
-            d = self._docs[n]
-            vec = self._vecs[n]
-            story.members.append(n)
-            story.vec_sum = vec.copy() if story.vec_sum is None else story.vec_sum + vec
-            story.keys.update(d.keys.keys())
-            story.years.update(d.years)
-            story.numbers.update(d.numbers)
-            if d.language:
-                story.langs[d.language] += 1
-            if d.date is not None:
-                story.dates.append(d.date)
-            _widen(story, d.date or d.earliest, d.date or d.latest)
-        story.dates.sort()
+            story.add(n, self._docs[n], self._vecs[n])
         return story
 
     def _union_lines(self, a: str, b: str) -> None:

@@ -183,8 +183,7 @@ def _write_batch(
                 out[a.id] = True
             if clusterer is not None:
                 if final or clusterer.added_since_consolidation >= clusterer.params.consolidate_every:
-                    report.splits += len(clusterer.consolidate())
-                    store.set_meta(_CONSOLIDATED, str(store.last_article_rowid()))
+                    report.splits += _consolidate(store, clusterer)
                 _save_changes(store, clusterer)
             for f in failures:
                 store.record_failure(f)
@@ -213,6 +212,13 @@ def _save_changes(store: Store, clusterer: StoryClusterer) -> None:
         store.merge_storyline(gone, kept)
 
 
+def _consolidate(store: Store, clusterer: StoryClusterer) -> int:
+    """Consolidate the clusterer and mark how far it looked (inside a transaction)."""
+    splits = len(clusterer.consolidate())
+    store.set_meta(_CONSOLIDATED, str(store.last_article_rowid()))
+    return splits
+
+
 def consolidate(store: Store, settings: Settings | None = None, report: IngestReport | None = None) -> int:
     """Revisit the stories grown since the last consolidation
     (:meth:`StoryClusterer.consolidate`) and store the result. Returns the number of
@@ -222,8 +228,7 @@ def consolidate(store: Store, settings: Settings | None = None, report: IngestRe
         return 0
     try:
         with store.transaction():
-            splits = len(clusterer.consolidate())
-            store.set_meta(_CONSOLIDATED, str(store.last_article_rowid()))
+            splits = _consolidate(store, clusterer)
             _save_changes(store, clusterer)
     except BaseException:
         store.extras.pop(_CLUSTERER, None)
